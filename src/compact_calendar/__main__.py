@@ -1,0 +1,3 @@
+from compact_calendar.cli import main
+
+raise SystemExit(main())
