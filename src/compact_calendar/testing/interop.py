@@ -70,7 +70,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, Final, Literal, cast
+from typing import Any, Final, Literal
 
 __all__ = [
     "EXPANSION_PARSERS",
@@ -263,7 +263,7 @@ def _fresh_vobject_tzid_registry() -> Iterator[None]:
     (keeping UTC) for the duration of one parse and restore it afterwards.
     Not thread-safe.
     """
-    import vobject.icalendar  # type: ignore[import-untyped]
+    import vobject.icalendar
 
     registry = vars(vobject.icalendar).get("__tzidMap")
     if not isinstance(registry, dict):
@@ -331,7 +331,7 @@ def _arrow_instant(value: Any, *, all_day: bool) -> Instant:
 
 def _ics_py_recurrence_id(event: Any) -> str | None:
     """ics-py keeps RECURRENCE-ID unparsed in ``extra``; read it its own way."""
-    from ics.utils import iso_to_arrow  # type: ignore[import-untyped]
+    from ics.utils import iso_to_arrow
 
     for line in event.extra:
         if getattr(line, "name", "").upper() == "RECURRENCE-ID":
@@ -350,7 +350,7 @@ def parse_with_ics_py(ics: bytes) -> list[ParsedEntry]:
     all-day events). RRULE, RDATE and EXDATE are not interpreted (kept in
     ``extra``).
     """
-    import ics as ics_py  # type: ignore[import-untyped]
+    import ics as ics_py
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -390,7 +390,7 @@ def expand_with_recurring_ical_events(ics: bytes, start: date, end: date) -> lis
     plain events. Time zones resolve as in icalendar.
     """
     import icalendar
-    import recurring_ical_events  # type: ignore[import-untyped]
+    import recurring_ical_events
 
     with _fresh_icalendar_timezone_cache():
         calendars = icalendar.Calendar.from_ical(ics, multiple=True)
@@ -495,7 +495,7 @@ def _icaljs_instant(raw: Mapping[str, Any] | None) -> Instant:
         return NO_END
     for kind in ("date", "utc", "floating"):
         if kind in raw:
-            return Instant(cast(InstantKind, kind), str(raw[kind]))
+            return Instant(kind, str(raw[kind]))
     raise ValueError(f"unexpected instant from ical.js: {raw!r}")
 
 

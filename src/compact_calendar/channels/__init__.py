@@ -1,0 +1,1 @@
+"""Channels deliver reminders: email, and webhooks in several formats."""

@@ -1,0 +1,7 @@
+"""Every table of the state database, imported by :meth:`Database.migrate`.
+
+Each part of the program declares its tables in its own module; this module only
+imports them so that ``metadata`` knows them all.
+"""
+
+from __future__ import annotations
