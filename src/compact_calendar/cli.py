@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "reminders": "list planned reminders and their delivery status",
     "worker": "run only the reminder scheduler",
     "send-test": "send a test message through one channel",
+    "new": "append a skeleton event to the registry, keeping its comments",
 }
 
 

@@ -364,7 +364,7 @@ def test_a_missing_entry_is_reported_with_the_counts(monkeypatch: pytest.MonkeyP
     def drops_the_briefings(ics: bytes) -> list[ParsedEntry]:
         return [e for e in interop.parse_with_icalendar(ics) if "overnight" in e.uid]
 
-    monkeypatch.setitem(interop.PARSERS, "lossy", drops_the_briefings)  # type: ignore[index]
+    monkeypatch.setitem(interop.PARSERS, "lossy", drops_the_briefings)
     with pytest.raises(AssertionError) as raised:
         assert_parsers_agree(feed("new_york_dst.ics"))
     message = str(raised.value)

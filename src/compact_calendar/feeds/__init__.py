@@ -1,0 +1,1 @@
+"""Pure rendering of the published files: iCalendar feeds and the web page."""
