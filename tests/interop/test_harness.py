@@ -377,6 +377,22 @@ def test_a_missing_entry_is_reported_with_the_counts(monkeypatch: pytest.MonkeyP
 # The harness itself
 
 
+def test_each_parse_uses_the_files_own_vtimezone() -> None:
+    """icalendar and vobject cache VTIMEZONEs process-wide (first definition
+    wins); the harness resets those caches so one test's zone cannot leak into
+    another's."""
+    aoe = feed("custom_tzid_aoe.ics")
+    plus_five = aoe.replace(b"-1200", b"+0500")
+    for ics, expected in (
+        (aoe, "2017-08-19T11:59:00Z"),
+        (plus_five, "2017-08-18T18:59:00Z"),
+        (aoe, "2017-08-19T11:59:00Z"),
+    ):
+        results = parse_with_all(ics)
+        for name in ALL_FIVE - {"ics-py"}:
+            assert results[name][0].start == utc(expected), name
+
+
 def test_ics_py_reads_value_date_as_all_day() -> None:
     (entry,) = parse_with_ics_py(feed("allday.ics"))
     assert (entry.start, entry.end) == (day("2017-09-04"), day("2017-09-06"))

@@ -77,10 +77,10 @@ def check_registry(
     data, source, problems = load_yaml(text, env=env)
     diagnostics = [p.diagnostic(filename) for p in problems]
     result = CheckedRegistry(filename, None, diagnostics, source)
-    if data is None:
+    if data is None and diagnostics:
         return result
     if not isinstance(data, dict):
-        kind = "a list" if isinstance(data, list) else f"`{data}`"
+        kind = "a list" if isinstance(data, list) else "null" if data is None else f"`{data}`"
         diagnostics.append(
             Diagnostic(
                 "error",
@@ -124,6 +124,12 @@ def check_registry(
 
     registry = registry.model_copy(update={"events": events})
     diagnostics.extend(run_rules(registry, event_indexes, source, filename, now))
+    # A value already reported while loading (an unset ${VAR}, a tag) is not reported
+    # again for what the loader had to put in its place.
+    loading = {format_path(p.path) for p in problems}
+    diagnostics[len(problems) :] = [
+        d for d in diagnostics[len(problems) :] if d.where not in loading
+    ]
     diagnostics.sort(key=lambda d: d.sort_key)
     result.registry = None if result.errors else registry
     return result
@@ -172,8 +178,8 @@ def _validate_sections(
                 zone_name = check_zone(raw.get("timezone") if isinstance(raw, dict) else None)
                 calendar = calendar.model_copy(update={"timezone": zone_name})
 
-    def bad_name(path: Path, message: str) -> None:
-        pos = source.locate(path, key=True)
+    def bad_name(path: Path, message: str, *, key: bool = True) -> None:
+        pos = source.locate(path, key=key)
         diagnostics.append(
             Diagnostic("error", filename, pos.line, pos.column, format_path(path), message)
         )
@@ -202,16 +208,18 @@ def _validate_named(
     section: str,
     model: type[BaseModel] | TypeAdapter[Any],
     report: Callable[[ValidationError, Path, Any], None],
-    bad_name: Callable[[Path, str], None],
+    bad_name: Callable[..., None],
 ) -> dict[str, Any]:
     raw = data.get(section)
     if raw is None:
         return {}
     if not isinstance(raw, dict):
-        try:
-            Registry.model_validate({section: raw})
-        except ValidationError as exc:
-            report(exc, (), {section: raw})
+        bad_name(
+            (section,),
+            f"`{section}` must be a mapping of names to entries (`name: {{...}}` lines), "
+            f"not `{raw}`",
+            key=False,
+        )
         return {}
     valid: dict[str, Any] = {}
     for name, value in raw.items():

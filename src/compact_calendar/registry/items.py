@@ -132,11 +132,10 @@ def localize(naive: datetime, tz: tzinfo) -> datetime:
     time that occurs twice (clocks go back) means its first occurrence.
     """
     aware = naive.replace(tzinfo=tz, fold=0)
-    roundtrip = aware.astimezone(UTC).astimezone(tz)
-    if roundtrip.replace(tzinfo=None) != naive:
-        # In a gap: fold=1 applies the offset from before the jump, landing after it.
-        return naive.replace(tzinfo=tz, fold=1).astimezone(UTC).astimezone(tz)
-    return aware
+    # In a gap, fold=0 applies the offset from before the jump, which lands after it
+    # (02:30 becomes 03:30), as RFC 5545 section 3.3.5 prescribes; the round trip
+    # through UTC makes that wall time explicit. Elsewhere it changes nothing.
+    return aware.astimezone(UTC).astimezone(tz)
 
 
 def _resolve_instant(value: datetime, tz: tzinfo) -> datetime:

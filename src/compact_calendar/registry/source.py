@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 from yaml.constructor import SafeConstructor
@@ -37,8 +37,9 @@ _ENV_REF = re.compile(r"\$(\$)?\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _SEXAGESIMAL = re.compile(r"^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$")
 
 
-@dataclass(frozen=True, slots=True)
-class Position:
+class Position(NamedTuple):
+    """1-based line and column."""
+
     line: int
     column: int
 
@@ -91,7 +92,10 @@ def format_path(path: Path) -> str:
 
 def _pos(node: yaml.Node) -> Position:
     mark = node.start_mark
-    return Position(mark.line + 1, mark.column + 1)
+    return _new_position((mark.line + 1, mark.column + 1))
+
+
+_new_position = Position._make
 
 
 class _Builder:

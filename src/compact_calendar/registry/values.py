@@ -48,6 +48,7 @@ _SHORT_OFFSET = re.compile(r"^(\d+)\s*([dhmw])$")
 _ISO_DURATION = re.compile(
     r"^P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$", re.IGNORECASE
 )
+_URL_FORBIDDEN = re.compile(r"[\s\x00-\x1f\x7f]")
 _TIME_OF_DAY = re.compile(r"^(\d{1,2}):(\d{2})$")
 _EMAIL = re.compile(r"^[^@\s<>(),;:\"\[\]]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$")
 
@@ -233,7 +234,7 @@ def check_url(value: Any) -> str:
             parts is not None
             and parts.scheme in ("http", "https")
             and parts.hostname
-            and not any(c.isspace() or ord(c) < 32 for c in text)
+            and not _URL_FORBIDDEN.search(text)
         ):
             return text
     raise ValueError(
