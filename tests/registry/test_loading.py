@@ -99,8 +99,10 @@ def test_positions_are_kept_for_values_and_keys() -> None:
     data, positions, problems = load_yaml("a:\n  b: [1, 2]\n  c: x\n")
     assert problems == []
     assert data == {"a": {"b": [1, 2], "c": "x"}}
-    assert positions.values[("a", "b", 1)] == source.Position(2, 10)
-    assert positions.keys[("a", "c")] == source.Position(3, 3)
+    assert positions.locate(("a", "b", 1)) == source.Position(2, 10)
+    assert positions.locate(("a", "c"), key=True) == source.Position(3, 3)
+    assert positions.locate(("a", "c")) == source.Position(3, 6)
+    assert positions.locate(("a", "missing", 4)) == source.Position(2, 3)
 
 
 def test_yaml_1_1_surprises_are_kept_as_written() -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import difflib
+import gc
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -74,6 +75,17 @@ _MODEL_BY_FIELD: dict[str, type[BaseModel]] = {
 def check_registry(
     text: str, *, filename: str, env: Mapping[str, str], now: datetime
 ) -> CheckedRegistry:
+    # Validation allocates many objects and frees none; collections would find nothing.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _check(text, filename=filename, env=env, now=now)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _check(text: str, *, filename: str, env: Mapping[str, str], now: datetime) -> CheckedRegistry:
     data, source, problems = load_yaml(text, env=env)
     diagnostics = [p.diagnostic(filename) for p in problems]
     result = CheckedRegistry(filename, None, diagnostics, source)

@@ -11,9 +11,10 @@ so the model decides what they mean.
 
 from __future__ import annotations
 
+import gc
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import yaml
@@ -44,24 +45,55 @@ class Position(NamedTuple):
     column: int
 
 
-@dataclass(slots=True)
 class SourceMap:
-    """Positions of values and of mapping keys, by path."""
+    """Finds the position of a value (or of its mapping key) by its path.
 
-    values: dict[Path, Position] = field(default_factory=dict)
-    keys: dict[Path, Position] = field(default_factory=dict)
+    Positions are read from the composed node tree only when a message needs one, so
+    loading a valid registry pays nothing for them.
+    """
+
+    __slots__ = ("root",)
+
+    def __init__(self, root: yaml.Node | None = None) -> None:
+        self.root = root
 
     def locate(self, path: Path, *, key: bool = False) -> Position:
         """The position of ``path``'s key (or value), else of its nearest located parent."""
-        probe = path
-        while True:
-            if key and probe in self.keys:
-                return self.keys[probe]
-            if probe in self.values:
-                return self.values[probe]
-            if not probe:
-                return Position(1, 1)
-            probe = probe[:-1]
+        node = self.root
+        if node is None:
+            return Position(1, 1)
+        best = _pos(node)
+        for index, part in enumerate(path):
+            found = _child(node, part)
+            if found is None:
+                return best
+            key_node, node = found
+            if key and key_node is not None and index == len(path) - 1:
+                return _pos(key_node)
+            best = _pos(node)
+        return best
+
+
+def _child(node: yaml.Node, part: str | int) -> tuple[yaml.Node | None, yaml.Node] | None:
+    if isinstance(node, yaml.SequenceNode):
+        if isinstance(part, int) and 0 <= part < len(node.value):
+            return None, node.value[part]
+        return None
+    if not isinstance(node, yaml.MappingNode):
+        return None
+    merged: list[yaml.Node] = []
+    for key_node, value_node in node.value:
+        if key_node.tag == _MERGE:
+            merged.extend(
+                value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+            )
+        elif isinstance(key_node, yaml.ScalarNode) and key_node.value == part:
+            return key_node, value_node
+    for source in merged:
+        found = _child(source, part)
+        if found is not None:
+            return found
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,7 +134,6 @@ class _Builder:
     def __init__(self, env: Mapping[str, str], budget: int) -> None:
         self.env = env
         self.budget = budget
-        self.source = SourceMap()
         self.problems: list[YamlProblem] = []
         self._active: set[int] = set()
         self._constructor = SafeConstructor()
@@ -119,7 +150,6 @@ class _Builder:
                 "anchors and aliases expand to too many values (an alias bomb?); "
                 "write the values out instead of nesting aliases",
             )
-        self.source.values[path] = _pos(node)
         if isinstance(node, yaml.ScalarNode):
             return self.scalar(node, path)
         if id(node) in self._active:
@@ -149,7 +179,7 @@ class _Builder:
                 continue
             key = key_node.value
             if key in result:
-                first = self.source.keys[(*path, key)]
+                first = next(_pos(k) for k, _ in node.value if k.value == key)
                 self.problem(
                     (*path, key),
                     _pos(key_node),
@@ -157,7 +187,6 @@ class _Builder:
                     "remove one of them or rename it",
                 )
                 continue
-            self.source.keys[(*path, key)] = _pos(key_node)
             result[key] = self.build(value_node, (*path, key))
         for key, value in merged.items():
             result.setdefault(key, value)
@@ -264,17 +293,24 @@ def load_yaml(
             [YamlProblem((), Position(1, 1), "the file is empty: start with `calendar:`")],
         )
     builder = _Builder(env if env is not None else {}, budget=max(10_000, len(text)))
+    # Building a large tree of new containers triggers full collections that find nothing
+    # to free; pausing the collector for the build halves its time on big registries.
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         data = builder.build(node, ())
     except _Abort as exc:
-        return None, builder.source, [*builder.problems, exc.problem]
+        return None, SourceMap(node), [*builder.problems, exc.problem]
     except RecursionError:
         return (
             None,
-            builder.source,
+            SourceMap(node),
             [YamlProblem((), _pos(node), "the document is nested too deeply to be a registry")],
         )
-    return data, builder.source, builder.problems
+    finally:
+        if collecting:
+            gc.enable()
+    return data, SourceMap(node), builder.problems
 
 
 def _syntax_problem(exc: yaml.MarkedYAMLError, text: str) -> YamlProblem:
