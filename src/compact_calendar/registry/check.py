@@ -24,6 +24,7 @@ from compact_calendar.registry.model import (
     EmailChannel,
     Event,
     Link,
+    OccurrenceOverride,
     Registry,
     ReminderSettings,
     Repeat,
@@ -339,6 +340,8 @@ def _allowed_fields(path: Path, parent: Any) -> list[str]:
         model = WebhookChannel if kind == "webhook" else EmailChannel
     elif len(path) == 2 and path[0] == "tracks":
         model = Track
+    elif len(path) >= 2 and path[-2] == "overrides":
+        model = OccurrenceOverride
     elif path:
         last = next(p for p in reversed(path) if isinstance(p, str))
         model = _MODEL_BY_FIELD.get(last, Registry)

@@ -30,6 +30,7 @@ __all__ = [
     "EmailChannel",
     "Event",
     "Link",
+    "OccurrenceOverride",
     "Registry",
     "ReminderSettings",
     "Repeat",
@@ -145,18 +146,52 @@ class Session(_Model):
     reminders: ReminderSettings | None = None
 
 
+class OccurrenceOverride(_Model):
+    """A change to one occurrence of a recurring event: cancel it, move it, retitle it."""
+
+    status: Status | None = Field(
+        None, description="`cancelled` drops this occurrence; `tentative` marks it unsure."
+    )
+    start: WhenValue | None = Field(
+        None, description="The new start, in the event's zone, when this occurrence moves."
+    )
+    end: WhenValue | None = Field(
+        None, description="The new end; defaults to the new start plus the usual length."
+    )
+    title: Text | None = None
+    location: Text | None = None
+    description: Text | None = None
+
+
 class Repeat(_Model):
-    """How an event recurs."""
+    """How an event recurs: a rule, when it ends, and the dates it skips or gains."""
 
     every: Text = Field(
-        description='1d, 2w, 1m, 1y, or an RFC 5545 RRULE such as "FREQ=MONTHLY;BYDAY=1TH".'
+        description='1d, 2w, 1m, 1y, or an RFC 5545 RRULE such as "FREQ=MONTHLY;BYDAY=1TH" '
+        "(without UNTIL or COUNT: use `until` or `count`).",
+        examples=["1w", "2w", "1m", "FREQ=MONTHLY;BYDAY=1TH", "FREQ=WEEKLY;BYDAY=MO,WE"],
     )
-    until: WhenValue | None = Field(None, description="Last possible date (or date-time).")
-    count: int | None = Field(None, ge=1, description="Number of occurrences.")
+    until: WhenValue | None = Field(
+        None,
+        description="The last day (or date-time, in the event's zone) an occurrence may "
+        "start; leave out `until` and `count` for a series that runs on.",
+    )
+    count: int | None = Field(None, ge=1, description="Number of occurrences of the rule.")
     except_: list[WhenValue] = Field(
-        default_factory=list, alias="except", description="Occurrences skipped."
+        default_factory=list,
+        alias="except",
+        description="Occurrences skipped: their dates (or start date-times).",
     )
-    also: list[WhenValue] = Field(default_factory=list, description="Extra occurrences.")
+    also: list[WhenValue] = Field(
+        default_factory=list,
+        description="Extra occurrences: dates (at the series' time of day) or date-times.",
+    )
+    overrides: dict[str, OccurrenceOverride] = Field(
+        default_factory=dict,
+        description="Changes to single occurrences, keyed by the occurrence's date (or "
+        "start date-time): `2017-11-02: {status: cancelled}` or "
+        "`2017-11-02: {start: 2017-11-09T14:00, end: 2017-11-09T15:00}`.",
+    )
 
 
 class Event(_Model):

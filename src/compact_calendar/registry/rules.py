@@ -6,12 +6,15 @@ Pure: ``now`` is passed in. Each finding is located in the file through the sour
 from __future__ import annotations
 
 import difflib
+import heapq
 import re
-from collections.abc import Iterable, Sequence
-from datetime import UTC, date, datetime, time
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from compact_calendar.errors import Diagnostic, Severity
+from compact_calendar.registry import recurrence
 from compact_calendar.registry.items import Item, Timed, event_timing, items, localize
 from compact_calendar.registry.model import Event, Registry, ReminderSettings
 from compact_calendar.registry.source import Path, SourceMap, format_path
@@ -20,7 +23,6 @@ from compact_calendar.registry.values import MonthDate, Offset, When, zone
 __all__ = ["run_rules"]
 
 _REGISTRATION = re.compile(r"regist|inscri|sign[- ]?up|apply|application|formsite|/form", re.I)
-_EVERY = re.compile(r"^\d+\s*[dwmy]$")
 
 
 class _Findings:
@@ -63,7 +65,7 @@ def run_rules(
                 key=True,
             )
 
-    first_seen: dict[str, int] = {}
+    first_seen: dict[str, Path] = {}
     consistent: list[int] = []
     for position, event in enumerate(registry.events):
         path: Path = ("events", event_indexes[position])
@@ -80,7 +82,7 @@ def run_rules(
         _check_reminders(f, event.reminders, (*path, "reminders"), channels)
         _check_children(f, event, path, channels)
         if event.repeat is not None:
-            _check_repeat(f, event, path)
+            _check_repeat(f, event, path, registry.calendar.timezone)
 
     good = [registry.events[p] for p in consistent]
     good_indexes = [event_indexes[p] for p in consistent]
@@ -90,6 +92,7 @@ def run_rules(
         by_event.setdefault(item.event.id, []).append(item)
     for event, index in zip(good, good_indexes, strict=True):
         _check_event_items(f, registry, event, ("events", index), by_event.get(event.id, []), now)
+    _check_overlaps(f, (i for e in by_event.values() for i in e), registry.calendar.timezone, now)
     return f.found
 
 
@@ -102,16 +105,16 @@ def _known(kind: str, name: str, names: Iterable[str], section: str) -> str:
     return f"define it under `{section}:` (known {kind}s: {listed})"
 
 
-def _unique(f: _Findings, seen: dict[str, int], value: str, path: Path, what: str) -> None:
-    line = f.source.locate(path).line
+def _unique(f: _Findings, seen: dict[str, Path], value: str, path: Path, what: str) -> None:
     if value in seen:
+        first = f.source.locate(seen[value]).line
         f.error(
             path,
-            f"duplicate {what} id `{value}` (first used at line {seen[value]}): "
+            f"duplicate {what} id `{value}` (first used at line {first}): "
             "ids must be unique; rename one",
         )
     else:
-        seen[value] = line
+        seen[value] = path
 
 
 def _check_reminders(
@@ -223,12 +226,11 @@ def _check_event_spans(f: _Findings, event: Event, path: Path) -> bool:
                 (*path, "deadlines", i, "due"),
                 f"`{deadline.due}` gives only the month: a deadline needs a day (YYYY-MM-DD)",
             )
-            ok = False
     return ok
 
 
 def _check_children(f: _Findings, event: Event, path: Path, channels: set[str]) -> None:
-    seen: dict[str, int] = {}
+    seen: dict[str, Path] = {}
     for i, session in enumerate(event.sessions):
         _unique(f, seen, session.id, (*path, "sessions", i, "id"), "session")
         _check_reminders(f, session.reminders, (*path, "sessions", i, "reminders"), channels)
@@ -238,24 +240,108 @@ def _check_children(f: _Findings, event: Event, path: Path, channels: set[str]) 
         _check_reminders(f, deadline.reminders, (*path, "deadlines", i, "reminders"), channels)
 
 
-def _check_repeat(f: _Findings, event: Event, path: Path) -> None:
-    repeat = event.repeat
-    assert repeat is not None
-    rpath = (*path, "repeat")
-    every = repeat.every.strip()
-    if not _EVERY.match(every.lower()) and "FREQ=" not in every.upper():
-        f.error(
-            (*rpath, "every"),
-            f"`{every}` is not a repeat interval: write 1d, 2w, 1m or 1y, or an RFC 5545 "
-            'rule such as "FREQ=MONTHLY;BYDAY=1TH"',
+def _check_repeat(f: _Findings, event: Event, path: Path, calendar_zone: str) -> None:
+    """Locate what :func:`recurrence.analyse` finds wrong with the event's ``repeat:``."""
+    _, findings = recurrence.analyse(event, calendar_zone)
+    for finding in findings:
+        f.add(finding.severity, (*path, *finding.path), finding.message, key=finding.key)
+
+
+_OVERLAP_HORIZON = timedelta(days=400)
+
+
+@dataclass(frozen=True, slots=True)
+class _Slot:
+    """A timed stretch that occupies a track: an item, or one occurrence of a series."""
+
+    start: datetime
+    end: datetime
+    item: Item
+    label: str
+
+
+def _check_overlaps(
+    f: _Findings, all_items: Iterable[Item], calendar_zone: str, now: datetime
+) -> None:
+    """Warn when two timed entries of the same track overlap, which is usually a time
+    copied along with an entry and never changed.
+
+    Parallel sessions of one event are normal, so within an event only entries with the
+    very same times are reported. Series are compared occurrence by occurrence within
+    400 days of their start and of ``now``. Each entry is reported once, at most.
+    """
+    by_track: dict[str, list[_Slot]] = {}
+    for item in all_items:
+        if item.kind == "deadline" or item.status == "cancelled":
+            continue
+        for slot in _slots(item, calendar_zone, now):
+            if slot.end <= slot.start:
+                continue  # a point in time occupies nothing
+            for track in item.tracks or ("",):
+                by_track.setdefault(track, []).append(slot)
+    reported: set[str] = set()
+    for track, slots in sorted(by_track.items()):
+        slots.sort(key=lambda s: (s.start, s.end, s.item.key))
+        running: list[tuple[datetime, int, _Slot]] = []  # min-heap by end
+        for order, slot in enumerate(slots):
+            while running and running[0][0] <= slot.start:
+                heapq.heappop(running)
+            if slot.item.key not in reported:
+                other = _clash(slot, running)
+                if other is not None:
+                    reported.add(slot.item.key)
+                    _warn_overlap(f, track, slot, other)
+            heapq.heappush(running, (slot.end, order, slot))
+
+
+def _clash(slot: _Slot, running: Iterable[tuple[datetime, int, _Slot]]) -> _Slot | None:
+    for _, _, other in running:
+        if other.item.key == slot.item.key:
+            continue
+        same_event = other.item.event.id == slot.item.event.id
+        if not same_event or (other.start, other.end) == (slot.start, slot.end):
+            return other
+    return None
+
+
+def _slots(item: Item, calendar_zone: str, now: datetime) -> Iterator[_Slot]:
+    if not isinstance(item.timing, Timed):
+        return
+    if item.event.repeat is None:
+        yield _Slot(item.timing.start, item.timing.end, item, _when(item))
+        return
+    try:
+        series = recurrence.recurrence_of(item.event, calendar_zone)
+    except recurrence.RecurrenceError:
+        return  # reported by _check_repeat
+    seen: set[str] = set()
+    first = item.timing.start
+    for begin in (first, now):
+        for occurrence in series.between(begin, begin + _OVERLAP_HORIZON):
+            if occurrence.key in seen or occurrence.status == "cancelled":
+                continue
+            seen.add(occurrence.key)
+            timing = occurrence.timing
+            if isinstance(timing, Timed):
+                label = f"{timing.start:%Y-%m-%d %H:%M} {item.zone}"
+                yield _Slot(timing.start, timing.end, item, label)
+
+
+def _warn_overlap(f: _Findings, track: str, slot: _Slot, other: _Slot) -> None:
+    what = "session" if slot.item.kind == "session" else "event"
+    where = f"in track `{track}`" if track else "in the calendar"
+    line = f.source.locate((*other.item.path, "start")).line
+    if other.item.event.id == slot.item.event.id:
+        message = (
+            f"this {what} ({slot.label}) has exactly the times of `{other.item.key}` "
+            f"(line {line}): if it was copied, give it its own `start` and `end`"
         )
-    if repeat.until is not None and repeat.count is not None:
-        f.error(
-            (*rpath, "count"),
-            "give either `until` or `count`, not both: the series ends by one of them",
+    else:
+        message = (
+            f"this {what} ({slot.label}) overlaps `{other.item.key}` ({other.label}, "
+            f"line {line}) {where}: check the times, or put one in another track"
         )
-    if isinstance(event.start, MonthDate):
-        f.error((*rpath,), "a recurring event needs a start day, not only a month", key=True)
+    f.warning((*slot.item.path, "start"), message)
 
 
 def _naive_values(event: Event, path: Path) -> Iterable[tuple[Path, datetime, str]]:
@@ -310,7 +396,7 @@ def _check_event_items(
                 f"this session ({_when(item)}) is outside its event's dates "
                 f"({_span(event)}): move the session or widen the event's `start`/`end`",
             )
-        if item.kind != "deadline":
+        if item.kind != "deadline" or item.month_only:
             continue
         due = item.end_instant if not isinstance(item.timing, Timed) else item.timing.start
         due_path = (*item.path, "due")
