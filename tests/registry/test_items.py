@@ -7,7 +7,14 @@ from datetime import UTC, date, datetime, time
 import pytest
 
 from compact_calendar.registry.check import check_registry
-from compact_calendar.registry.items import AllDay, Item, Timed, items, localize
+from compact_calendar.registry.items import (
+    AllDay,
+    Item,
+    Timed,
+    items,
+    localize,
+    occurrence_items,
+)
 from compact_calendar.registry.model import Registry
 from compact_calendar.registry.values import parse_offset, zone
 
@@ -128,3 +135,45 @@ def test_localize_moves_a_time_in_a_dst_gap_forward_and_takes_the_first_of_a_fol
     assert fold.astimezone(UTC) == datetime(2017, 10, 29, 0, 30, tzinfo=UTC)
     new_york = localize(datetime(2017, 3, 12, 2, 30), zone("America/New_York"))
     assert new_york.astimezone(UTC) == datetime(2017, 3, 12, 7, 30, tzinfo=UTC)
+
+
+SERIES = """\
+calendar: {id: mfa, name: MFA, timezone: Europe/Berlin}
+events:
+  - id: call
+    title: Coordination call
+    start: "2017-10-05T14:00"
+    end: "2017-10-05T15:00"
+    repeat:
+      every: "FREQ=MONTHLY;BYDAY=1TH"
+      count: 4
+      overrides:
+        "2017-11-02T14:00": {status: cancelled}
+"""
+
+
+def test_a_recurring_event_is_one_item_with_its_series_and_occurrences_of_its_own() -> None:
+    checked = check_registry(SERIES, filename="r.yaml", env={}, now=NOW)
+    assert checked.registry is not None, checked.diagnostics
+    (series,) = list(items(checked.registry))
+    assert series.recurrence is not None
+    window = (datetime(2017, 10, 1, tzinfo=UTC), datetime(2018, 3, 1, tzinfo=UTC))
+    found = list(occurrence_items(series, *window))
+    assert [o.key for o in found] == [
+        "call@20171005T140000",
+        "call@20171102T140000",
+        "call@20171207T140000",
+        "call@20180104T140000",
+    ]
+    assert [o.status for o in found] == ["confirmed", "cancelled", "confirmed", "confirmed"]
+    assert {o.uid for o in found} == {"call@mfa"}
+    # 14:00 in Berlin stays 14:00 after the clocks go back on 29 October.
+    assert [o.start_instant.hour for o in found] == [12, 13, 13, 13]
+
+
+def test_an_item_that_does_not_repeat_is_its_own_only_occurrence(registry: Registry) -> None:
+    item = by_key(registry)["tc5"]
+    inside = (datetime(2017, 9, 1, tzinfo=UTC), datetime(2017, 9, 10, tzinfo=UTC))
+    outside = (datetime(2017, 10, 1, tzinfo=UTC), datetime(2017, 10, 10, tzinfo=UTC))
+    assert list(occurrence_items(item, *inside)) == [item]
+    assert list(occurrence_items(item, *outside)) == []

@@ -9,9 +9,9 @@ at the end of their day, month-only dates) are applied here once.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from compact_calendar.registry.model import (
     Deadline,
@@ -24,6 +24,9 @@ from compact_calendar.registry.model import (
 )
 from compact_calendar.registry.values import MonthDate, Offset, When, parse_offset, zone
 
+if TYPE_CHECKING:
+    from compact_calendar.registry.recurrence import Occurrence, Recurrence
+
 __all__ = [
     "AllDay",
     "Item",
@@ -34,6 +37,7 @@ __all__ = [
     "event_timing",
     "items",
     "localize",
+    "occurrence_items",
     "timing_of",
 ]
 
@@ -100,6 +104,10 @@ class Item:
     description: str | None
     links: tuple[Link, ...]
     reminders: ReminderPolicy
+    recurrence: Recurrence | None = None
+    """For a recurring event: the series (``timing`` is then its first occurrence)."""
+    occurrence: Occurrence | None = None
+    """For one occurrence of a series (see :func:`occurrence_items`)."""
 
     @property
     def tzinfo(self) -> tzinfo:
@@ -218,6 +226,12 @@ def items(registry: Registry, event_indexes: Sequence[int] | None = None) -> Ite
         tracks = tuple(event.tracks)
         if not event.sessions:
             timing, month_only = timing_of(event.start, event.end, zone(event_zone))
+            recurrence = None
+            if event.repeat is not None:
+                from compact_calendar.registry.recurrence import analyse
+
+                # None only for an invalid series, which validation reports, located.
+                recurrence, _ = analyse(event, registry.calendar.timezone)
             yield Item(
                 kind="event",
                 key=event.id,
@@ -237,6 +251,7 @@ def items(registry: Registry, event_indexes: Sequence[int] | None = None) -> Ite
                 description=event.description,
                 links=tuple(event.links),
                 reminders=event_policy,
+                recurrence=recurrence,
             )
         for s_index, session in enumerate(event.sessions):
             session_zone = session.timezone or event_zone
@@ -286,3 +301,31 @@ def items(registry: Registry, event_indexes: Sequence[int] | None = None) -> Ite
                 links=(*deadline.links, *event.links),
                 reminders=_merge(event_policy, deadline.reminders),
             )
+
+
+def occurrence_items(item: Item, start: datetime, end: datetime) -> Iterator[Item]:
+    """The occurrences of ``item`` overlapping ``[start, end)``, each as an item of its own.
+
+    An item that does not repeat is its only occurrence (when it overlaps the window).
+    Occurrence keys add the original start (``call@20171102T140000``) so that editing
+    the series changes only the keys of occurrences that change; the UID stays the
+    series' UID, as in the feeds.
+    """
+    if item.recurrence is None:
+        if item.start_instant < end and (
+            item.end_instant > start or item.start_instant == item.end_instant >= start
+        ):
+            yield item
+        return
+    for occurrence in item.recurrence.between(start, end):
+        yield replace(
+            item,
+            key=f"{item.key}@{occurrence.key}",
+            timing=occurrence.timing,
+            status=occurrence.status,
+            title=occurrence.title or item.title,
+            location=occurrence.location or item.location,
+            description=occurrence.description or item.description,
+            recurrence=None,
+            occurrence=occurrence,
+        )
