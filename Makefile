@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 REGISTRY ?= events.yaml
 
-.PHONY: run install install-test test lint format bench schema clean
+.PHONY: run install install-test test lint format bench schema docs clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || { \
@@ -46,6 +46,9 @@ bench: install-test
 
 schema: install
 	$(BIN)/compact-calendar schema > events.schema.json
+
+docs: install
+	$(BIN)/python -m compact_calendar.docs_reference
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis node_modules
