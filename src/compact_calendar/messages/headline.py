@@ -11,10 +11,12 @@ from compact_calendar.channels.base import Delivery
 from compact_calendar.registry.items import AllDay, Item, Timed, Timing, event_timing
 
 __all__ = [
+    "countdown",
     "describe_event_when",
     "describe_span",
     "describe_when",
     "headline",
+    "left_text",
     "place",
     "time_left",
 ]
@@ -74,10 +76,41 @@ def _moment(item: Item) -> datetime:
     return item.start_instant
 
 
+def _days_left(item: Item, now: datetime) -> int | None:
+    """Whole calendar days until an all-day item, counted in its zone; None if timed."""
+    if not isinstance(item.timing, AllDay):
+        return None
+    target = item.timing.last if item.kind == "deadline" else item.timing.first
+    return (target - now.astimezone(item.tzinfo).date()).days
+
+
+def left_text(item: Item, now: datetime) -> str:
+    """How long is left: "3 days" (calendar days for all-day items), "44 hours", "now"."""
+    days = _days_left(item, now)
+    if _moment(item) <= now:
+        return "now"
+    if days is None or days < 1:
+        return time_left(_moment(item), now)
+    return f"{days} day{'s' * (days != 1)}"
+
+
+def countdown(item: Item, now: datetime) -> str:
+    """ "in 3 days", "tomorrow", "today", "in 5 hours", "now": a reminder sent 3 days
+    before an all-day deadline says "in 3 days", whatever the hour it goes out."""
+    days = _days_left(item, now)
+    if _moment(item) <= now:
+        return "now"
+    if days == 1:
+        return "tomorrow"
+    if days == 0:
+        return "today"
+    return f"in {left_text(item, now)}"
+
+
 def headline(delivery: Delivery) -> str:
     item, event = delivery.item, delivery.item.event
     now = delivery.now.astimezone(UTC)
-    left = time_left(_moment(item), now)
+    left = countdown(item, now)
     where = place(item)
     dates = describe_event_when(item, delivery.calendar.timezone)
     context = f"{event.title} ({where + ', ' if where else ''}{dates})"
@@ -89,12 +122,12 @@ def headline(delivery: Delivery) -> str:
         return f"Test message from compact-calendar: {delivery.calendar.name}"
     if item.kind == "deadline":
         assert item.deadline is not None
-        text = f"{item.deadline.title} in {left}: {context}"
+        text = f"{item.deadline.title} {left}: {context}"
     elif item.kind == "session":
         assert item.session is not None
-        text = f"{item.session.title} starts in {left}: {context}"
+        text = f"{item.session.title} starts {left}: {context}"
     else:
-        text = f"Starts in {left}: {context}"
+        text = f"Starts {left}: {context}"
     return f"Late reminder: {text}" if delivery.late else text
 
 

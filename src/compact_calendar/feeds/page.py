@@ -1,0 +1,254 @@
+"""The web page: the next deadlines with time left, events by month, subscribe links.
+
+Rendered with Jinja2 (autoescaped: registry text is always shown as text). An event's
+card does not depend on ``now``, so cards are cached per event version and a re-render
+only re-sorts and joins them. A small inline script keeps countdowns right between
+renders, shows times in the reader's zone, and completes feed addresses from the page's
+own location when no public URL is known.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, time
+from urllib.parse import urlencode
+
+import jinja2
+from markupsafe import Markup
+
+from compact_calendar.feeds.catalog import EventEntries
+from compact_calendar.feeds.feedlist import FeedInfo
+from compact_calendar.feeds.site import Resource
+from compact_calendar.messages.headline import describe_span, time_left
+from compact_calendar.registry.items import AllDay, Item, Timed, event_timing, localize
+from compact_calendar.registry.model import Registry
+from compact_calendar.registry.values import zone
+
+__all__ = ["DEADLINES_SHOWN", "PAST_EVENTS_SHOWN", "PageRenderer", "feed_links"]
+
+PAGE_PATH = "index.html"
+HTML_CONTENT_TYPE = "text/html; charset=utf-8"
+DEADLINES_SHOWN = 12
+"""The page lists this many open deadlines first; each event card lists its own too."""
+PAST_EVENTS_SHOWN = 50
+
+
+@dataclass(frozen=True, slots=True)
+class FeedLinks:
+    feed: FeedInfo
+    https: str
+    webcal: str | None
+    google: str | None
+    outlook: str | None
+    """None when no public URL is known: the page script fills them in."""
+
+
+def feed_links(feed: FeedInfo, public_url: str | None) -> FeedLinks:
+    if public_url is None:
+        return FeedLinks(feed, feed.path, None, None, None)
+    https = f"{public_url.rstrip('/')}/{feed.path}"
+    webcal = "webcal://" + https.split("://", 1)[1]
+    google = "https://calendar.google.com/calendar/r?" + urlencode({"cid": webcal})
+    outlook = "https://outlook.live.com/calendar/0/addfromweb?" + _query(
+        {"url": https, "name": feed.name}
+    )
+    return FeedLinks(feed, https, webcal, google, outlook)
+
+
+@dataclass(frozen=True, slots=True)
+class DeadlineRow:
+    item: Item
+    due: datetime
+    due_text: str
+    left: str
+
+
+@dataclass(frozen=True, slots=True)
+class EventCard:
+    html: Markup
+    start: datetime
+    end: datetime
+    month: str
+
+
+# Percent-encoding by one translate over the UTF-8 bytes: urllib's quote goes character
+# by character, which made the "add to calendar" links most of a large page's cost.
+_UNRESERVED = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+_PERCENT = {byte: (chr(byte) if byte in _UNRESERVED else f"%{byte:02X}") for byte in range(256)}
+
+
+def _quote(text: str) -> str:
+    return text.encode().decode("latin-1").translate(_PERCENT)
+
+
+def _query(params: dict[str, str]) -> str:
+    return "&".join(f"{key}={_quote(value)}" for key, value in params.items())
+
+
+def _utc_iso(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def due_instant(item: Item) -> datetime:
+    """The instant a deadline falls due: the end of its day, or its date-time."""
+    return item.end_instant if isinstance(item.timing, AllDay) else item.start_instant
+
+
+def due_text(item: Item) -> str:
+    timing = item.timing
+    if isinstance(timing, AllDay):
+        day = timing.last
+        if item.month_only:
+            return f"{day:%B %Y} (date to be confirmed)"
+        return f"{day:%a} {day.day} {day:%b %Y}, end of day ({item.zone})"
+    start = timing.start
+    return f"{start:%a} {start.day} {start:%b %Y %H:%M} ({item.zone})"
+
+
+def _span_instants(timing: AllDay | Timed, zone_name: str) -> tuple[datetime, datetime]:
+    if isinstance(timing, Timed):
+        return timing.start.astimezone(UTC), timing.end.astimezone(UTC)
+    tz = zone(zone_name)
+    start = localize(datetime.combine(timing.first, time()), tz)
+    end = localize(datetime.combine(timing.end_exclusive, time()), tz)
+    return start.astimezone(UTC), end.astimezone(UTC)
+
+
+def _google_template(title: str, timing: AllDay | Timed, details: str, where: str | None) -> str:
+    if isinstance(timing, AllDay):
+        dates = f"{timing.first:%Y%m%d}/{timing.end_exclusive:%Y%m%d}"
+    else:
+        fmt = "%Y%m%dT%H%M%SZ"
+        dates = f"{timing.start.astimezone(UTC):{fmt}}/{timing.end.astimezone(UTC):{fmt}}"
+    query = {"action": "TEMPLATE", "text": title, "dates": dates, "details": details}
+    if where:
+        query["location"] = where
+    return "https://calendar.google.com/calendar/render?" + _query(query)
+
+
+def _outlook_compose(title: str, timing: AllDay | Timed, details: str, where: str | None) -> str:
+    query = {"path": "/calendar/action/compose", "rru": "addevent", "subject": title}
+    if isinstance(timing, AllDay):
+        query |= {
+            "startdt": timing.first.isoformat(),
+            "enddt": timing.end_exclusive.isoformat(),
+            "allday": "true",
+        }
+    else:
+        query |= {"startdt": _utc_iso(timing.start), "enddt": _utc_iso(timing.end)}
+    query["body"] = details
+    if where:
+        query["location"] = where
+    return "https://outlook.live.com/calendar/0/deeplink/compose?" + _query(query)
+
+
+def _short(text: str | None, limit: int = 600) -> str:
+    """Keeps "add to calendar" links within what browsers and the services accept."""
+    text = (text or "").strip()
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+class PageRenderer:
+    """Renders ``index.html``; caches each event's card by the event's version."""
+
+    def __init__(self) -> None:
+        self.env = jinja2.Environment(
+            loader=jinja2.PackageLoader("compact_calendar.feeds", "templates"),
+            autoescape=True,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            undefined=jinja2.StrictUndefined,
+        )
+        self._page = self.env.get_template("index.html.j2")
+        self._card = self.env.get_template("event_card.html.j2")
+        self._cards: dict[str, EventCard] = {}
+        self._lock = threading.Lock()
+
+    def card(self, registry: Registry, entries: EventEntries) -> EventCard:
+        event = entries.event
+        timing, month_only = event_timing(event, registry.calendar.timezone)
+        event_zone = event.timezone or registry.calendar.timezone
+        start, end = _span_instants(timing, event_zone)
+        if isinstance(timing, Timed) and end == start:
+            end = start  # a point in time: over once it has happened
+        items = [c.item for c in entries.contents]
+        parts = [i for i in items if i.kind == "session"]
+        deadlines = [i for i in items if i.kind == "deadline"]
+        details = _short("\n\n".join(x for x in (event.description, event.url) if x and x.strip()))
+        local_start = timing.start if isinstance(timing, Timed) else None
+        html = self._card.render(
+            event=event,
+            when=describe_span(timing, event_zone, month_only=month_only),
+            zone=event_zone,
+            timed=isinstance(timing, Timed),
+            start_iso=_utc_iso(start),
+            end_iso=_utc_iso(end),
+            local_start=local_start,
+            sessions=[(s, describe_span(s.timing, s.zone, month_only=s.month_only)) for s in parts],
+            deadlines=[(d, due_text(d), _utc_iso(due_instant(d))) for d in deadlines],
+            track_names=[registry.tracks[t].name for t in event.tracks if t in registry.tracks],
+            ics_path=f"events/{event.id}.ics",
+            google=_google_template(event.title, timing, details, event.location),
+            outlook=_outlook_compose(event.title, timing, details, event.location),
+        )
+        month_day = timing.first if isinstance(timing, AllDay) else timing.start.date()
+        # The card template autoescapes every registry value; its output is safe HTML.
+        return EventCard(Markup(html), start, end, f"{month_day:%B %Y}")  # noqa: S704
+
+    def render(
+        self,
+        registry: Registry,
+        events: Sequence[EventEntries],
+        feeds: Sequence[FeedInfo],
+        *,
+        public_url: str | None,
+        now: datetime,
+    ) -> Resource:
+        with self._lock:
+            cards: dict[str, EventCard] = {}
+            for entries in events:
+                cached = self._cards.get(entries.key) or cards.get(entries.key)
+                cards[entries.key] = cached or self.card(registry, entries)
+            self._cards = cards
+        ordered = sorted((cards[e.key] for e in events), key=lambda c: (c.start, c.end, c.html))
+        upcoming = [c for c in ordered if c.end > now]
+        past = [c for c in reversed(ordered) if c.end <= now][:PAST_EVENTS_SHOWN]
+        months: dict[str, list[EventCard]] = {}
+        for card in upcoming:
+            months.setdefault(card.month, []).append(card)
+
+        open_deadlines = sorted(
+            (
+                c.item
+                for e in events
+                for c in e.contents
+                if c.item.kind == "deadline"
+                and c.item.status != "cancelled"
+                and due_instant(c.item) > now
+            ),
+            key=lambda item: (due_instant(item), item.uid),
+        )
+        rows = [
+            DeadlineRow(item, due_instant(item), due_text(item), time_left(due_instant(item), now))
+            for item in open_deadlines[:DEADLINES_SHOWN]
+        ]
+        html = self._page.render(
+            calendar=registry.calendar,
+            deadlines=rows,
+            more_deadlines=max(0, len(open_deadlines) - DEADLINES_SHOWN),
+            months=list(months.items()),
+            past=past,
+            feeds=[feed_links(feed, public_url) for feed in feeds],
+            public_url=public_url,
+            now=now,
+            now_iso=_utc_iso(now),
+            utc_iso=_utc_iso,
+        )
+        return Resource(
+            path=PAGE_PATH,
+            body=html.encode(),
+            content_type=HTML_CONTENT_TYPE,
+            last_modified=now.replace(microsecond=0),
+        )
