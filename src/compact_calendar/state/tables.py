@@ -5,3 +5,6 @@ imports them so that ``metadata`` knows them all.
 """
 
 from __future__ import annotations
+
+import compact_calendar.feeds.store
+import compact_calendar.reminders.ledger  # noqa: F401

@@ -1,0 +1,227 @@
+"""``compact-calendar reminders``: what will be sent, what was, and what failed.
+
+Lists the reminders the registry plans merged with the ledger's record of each (status,
+attempts, last error); reminders not yet recorded show as ``pending``. ``--requeue``
+puts dead or expired reminders back in the queue.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from compact_calendar.config import Settings
+from compact_calendar.errors import UsageError
+from compact_calendar.registry.values import MonthDate, parse_when, zone
+from compact_calendar.registry_file import load_registry
+from compact_calendar.reminders.ledger import STATUSES, Ledger, LedgerRow
+from compact_calendar.reminders.planning import PlannedReminder, plan
+from compact_calendar.state.database import Database
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--from",
+        dest="since",
+        metavar="T",
+        help="only those due at or after T (a date or date-time; UTC unless it has an offset)",
+    )
+    parser.add_argument("--until", metavar="T", help="only those due at or before T")
+    parser.add_argument(
+        "--status",
+        metavar="S",
+        action="append",
+        help=f"only these statuses ({', '.join(STATUSES)}); repeat or comma-separate",
+    )
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.add_argument(
+        "--requeue",
+        metavar="KEY",
+        action="append",
+        help="send a dead or expired reminder again (repeatable); `dead` re-queues every dead one",
+    )
+
+
+def _instant(text: str | None, *, end: bool) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        value = parse_when(text)
+    except ValueError as exc:
+        raise UsageError(f"--from/--until: {exc}") from None
+    if isinstance(value, MonthDate):
+        value = value.last_day if end else value.first_day
+    if not isinstance(value, datetime):
+        assert isinstance(value, date)
+        day = value + timedelta(days=1) if end else value
+        moment = datetime.combine(day, datetime.min.time(), UTC)
+        return moment - timedelta(microseconds=1) if end else moment
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _statuses(values: list[str] | None) -> list[str] | None:
+    if not values:
+        return None
+    wanted = [s.strip() for v in values for s in v.split(",") if s.strip()]
+    unknown = [s for s in wanted if s not in STATUSES]
+    if unknown:
+        raise UsageError(f"--status {', '.join(unknown)}: use one of {', '.join(STATUSES)}")
+    return wanted
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    key: str
+    kind: str
+    item: str
+    title: str
+    channel: str
+    offset: str | None
+    due: datetime
+    zone: str
+    status: str
+    attempts: int
+    last_status: int | None
+    last_error: str | None
+    late: bool
+    sent_at: datetime | None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "kind": self.kind,
+            "item": self.item,
+            "title": self.title,
+            "channel": self.channel,
+            "offset": self.offset,
+            "due_utc": self.due.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+            "due_local": self.due.astimezone(zone(self.zone)).isoformat(),
+            "zone": self.zone,
+            "status": self.status,
+            "attempts": self.attempts,
+            "last_status": self.last_status,
+            "last_error": self.last_error,
+            "late": self.late,
+            "sent_at": self.sent_at.isoformat() if self.sent_at else None,
+        }
+
+
+def _from_row(row: LedgerRow) -> Line:
+    return Line(
+        key=row.key,
+        kind=row.kind,
+        item=row.item_key,
+        title=row.title,
+        channel=row.channel,
+        offset=row.offset.key if row.offset else None,
+        due=row.due,
+        zone=row.zone,
+        status=row.status,
+        attempts=row.attempts,
+        last_status=row.last_status,
+        last_error=row.last_error,
+        late=row.late,
+        sent_at=row.sent_at,
+    )
+
+
+def _from_plan(reminder: PlannedReminder) -> Line:
+    return Line(
+        key=reminder.key,
+        kind="reminder",
+        item=reminder.item.key,
+        title=reminder.item.title,
+        channel=reminder.channel,
+        offset=reminder.offset.key,
+        due=reminder.due,
+        zone=reminder.zone,
+        status="pending",
+        attempts=0,
+        last_status=None,
+        last_error=None,
+        late=False,
+        sent_at=None,
+    )
+
+
+def _table(lines: list[Line]) -> str:
+    header = ("WHEN (UTC)", "WHEN (LOCAL)", "STATUS", "TRIES", "CHANNEL", "WHAT", "LAST ERROR")
+    rows = [header]
+    for line in lines:
+        local = line.due.astimezone(zone(line.zone))
+        what = (
+            f"{line.offset} before {line.title}"
+            if line.kind == "reminder"
+            else (f"{line.kind} notice: {line.title}")
+        )
+        error = (line.last_error or "").replace("\n", " ")
+        rows.append(
+            (
+                line.due.astimezone(UTC).strftime("%Y-%m-%d %H:%M"),
+                f"{local:%Y-%m-%d %H:%M} {line.zone}",
+                line.status + (" (late)" if line.late else ""),
+                str(line.attempts),
+                line.channel,
+                what,
+                error[:80] + ("..." if len(error) > 80 else ""),
+            )
+        )
+    widths = [max(len(r[i]) for r in rows) for i in range(len(header) - 1)]
+    return "\n".join(
+        ("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(r[:-1])) + "  " + r[-1]).rstrip()
+        for r in rows
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = Settings.from_env(registry=args.registry)
+    now = datetime.now(UTC)
+    registry, _checked = load_registry(settings.registry, now=now)
+    since, until = _instant(args.since, end=False), _instant(args.until, end=True)
+    statuses = _statuses(args.status)
+    database = Database(settings.database_url)
+    try:
+        database.migrate()
+        ledger = Ledger(database)
+        if args.requeue:
+            keys = None if args.requeue == ["dead"] else args.requeue
+            done = ledger.requeue(now, keys=keys)
+            missing = sorted(set(keys or []) - set(done))
+            for key in done:
+                print(f"re-queued {key}")
+            if missing:
+                raise UsageError(
+                    "not dead or expired (or unknown): "
+                    + ", ".join(missing)
+                    + "; see `compact-calendar reminders --status dead`"
+                )
+            print(f"{len(done)} reminder(s) re-queued; a running worker or serve sends them")
+            return 0
+        recorded = {row.key: _from_row(row) for row in ledger.rows()}
+    finally:
+        database.dispose()
+    lines = dict(recorded)
+    for reminder in plan(registry, now, horizon=settings.planning_horizon).reminders:
+        lines.setdefault(reminder.key, _from_plan(reminder))
+    selected = sorted(
+        (
+            line
+            for line in lines.values()
+            if (since is None or line.due >= since)
+            and (until is None or line.due <= until)
+            and (statuses is None or line.status in statuses)
+        ),
+        key=lambda line: (line.due, line.key),
+    )
+    if args.json:
+        json.dump([line.as_json() for line in selected], sys.stdout, indent=2, ensure_ascii=False)
+        print()
+    elif selected:
+        print(_table(selected))
+    else:
+        print("no reminders match", file=sys.stderr)
+    return 0

@@ -1,0 +1,91 @@
+"""``compact-calendar worker``: only the reminder scheduler, without the web server.
+
+For deployments that serve the feeds as static files or from another process. The
+registry file is checked for changes every few seconds; a save that does not validate
+is reported in the log and the last valid version keeps being used.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+from datetime import UTC, datetime
+from pathlib import Path
+
+from compact_calendar.config import Settings
+from compact_calendar.errors import CompactCalendarError, RegistryInvalid
+from compact_calendar.registry_file import load_registry
+from compact_calendar.reminders.service import ReminderService
+from compact_calendar.state.database import Database
+
+log = logging.getLogger("compact_calendar.worker")
+
+POLL_SECONDS = 2.0
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--poll",
+        type=float,
+        default=POLL_SECONDS,
+        metavar="SECONDS",
+        help=f"how often to check the registry file for changes (default {POLL_SECONDS:g})",
+    )
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return (stat.st_mtime_ns, stat.st_size)
+
+
+async def _run(settings: Settings, poll: float) -> None:
+    registry, _checked = load_registry(settings.registry, now=datetime.now(UTC))
+    database = Database(settings.database_url)
+    service = ReminderService.from_env(settings, database)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await service.start(registry)
+    log.info("worker started: %s, ledger %s", settings.registry, database.display_url)
+    seen = _stamp(settings.registry)
+    try:
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), poll)
+            current = _stamp(settings.registry)
+            if current == seen or current is None:
+                continue
+            seen = current
+            try:
+                registry, _checked = load_registry(settings.registry, now=datetime.now(UTC))
+            except RegistryInvalid as exc:
+                log.error("registry not reloaded, keeping the last valid one: %s", exc)
+                continue
+            except CompactCalendarError as exc:
+                log.error("registry not reloaded: %s", exc)
+                continue
+            report = await service.update(registry)
+            log.info("registry reloaded (%d reminders added)", report.added)
+    finally:
+        await service.stop()
+        database.dispose()
+        log.info("worker stopped")
+
+
+def run(args: argparse.Namespace) -> int:
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    # Their INFO lines are one per job run and per request: noise next to ours.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    settings = Settings.from_env(registry=args.registry)
+    asyncio.run(_run(settings, args.poll))
+    return 0
