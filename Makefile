@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 REGISTRY ?= events.yaml
 
-.PHONY: run install install-test test lint format bench schema docs clean
+.PHONY: run demo install install-test test lint format bench schema docs clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || { \
@@ -28,6 +28,10 @@ install-test: $(VENV)/.installed-test
 
 run: install
 	$(BIN)/compact-calendar serve --registry $(REGISTRY)
+
+demo: install
+	$(BIN)/python examples/demo.py
+	$(BIN)/compact-calendar serve --registry examples/demo-events.yaml
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .

@@ -127,3 +127,28 @@ def test_send_test_names_the_channels_when_one_is_unknown(
 ) -> None:
     assert main(["send-test", "slack", "--registry", str(registry_file)]) == 2
     assert "no channel `slack`" in capsys.readouterr().err
+
+
+def test_preview_prints_exactly_the_email_that_would_be_sent(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    due = (datetime.now(UTC) + timedelta(days=3)).replace(microsecond=0)
+    registry = tmp_path / "events.yaml"
+    registry.write_text(
+        "calendar: {id: cal, name: Cal, timezone: Europe/Vienna}\n"
+        "channels:\n  secretariat: {type: email, to: [s@example.org]}\n"
+        "reminders: {before_deadline: [1d]}\n"
+        "events:\n"
+        f"  - id: tc5\n    title: Fifth consultation\n    start: {(due + timedelta(days=5)).date()}\n"
+        f"    deadlines:\n      - {{id: reg, title: Registration closes, due: '{due.isoformat()}'}}\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("COMPACT_CALENDAR_DATABASE_URL", f"sqlite:///{tmp_path / 'state.sqlite3'}")
+    monkeypatch.delenv("COMPACT_CALENDAR_SMTP_URL", raising=False)
+    key = "tc5/deadlines/reg|1d|secretariat"
+    assert main(["reminders", "--registry", str(registry), "--preview", key]) == 0
+    out = capsys.readouterr().out
+    assert "envelope to: s@example.org" in out
+    assert "Subject: Registration closes in 24 hours: Fifth consultation" in out
+    assert "Content-Type: text/calendar" in out
+    assert main(["reminders", "--registry", str(registry), "--preview", "nope|1d|x"]) == 2

@@ -8,18 +8,23 @@ puts dead or expired reminders back in the queue.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import sys
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from compact_calendar.channels.factory import ChannelSet
+from compact_calendar.channels.preview import render_preview
 from compact_calendar.config import Settings
-from compact_calendar.errors import UsageError
+from compact_calendar.errors import ChannelError, UsageError
+from compact_calendar.registry.model import Registry
 from compact_calendar.registry.values import MonthDate, parse_when, zone
 from compact_calendar.registry_file import load_registry
 from compact_calendar.reminders.ledger import STATUSES, Ledger, LedgerRow
 from compact_calendar.reminders.planning import PlannedReminder, plan
+from compact_calendar.reminders.service import preview_delivery
 from compact_calendar.state.database import Database
 
 
@@ -38,6 +43,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"only these statuses ({', '.join(STATUSES)}); repeat or comma-separate",
     )
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.add_argument(
+        "--preview",
+        metavar="KEY",
+        help="print exactly what would be sent for reminder KEY, through its channel",
+    )
     parser.add_argument(
         "--requeue",
         metavar="KEY",
@@ -177,6 +187,24 @@ def _table(lines: list[Line]) -> str:
     )
 
 
+async def _preview(
+    registry: Registry, key: str, ledger: Ledger, now: datetime, settings: Settings
+) -> str:
+    delivery = preview_delivery(registry, key, ledger=ledger, now=now, settings=settings)
+    channel_name = key.rsplit("|", 1)[-1]
+    channels = ChannelSet(settings)
+    try:
+        problems = await channels.update(registry)
+        if channel_name in problems:
+            raise ChannelError(problems[channel_name])
+        channel = channels.get(channel_name)
+        if channel is None:
+            raise UsageError(f"reminder `{key}` names channel `{channel_name}`, which is gone")
+        return await render_preview(channel, delivery)
+    finally:
+        await channels.aclose()
+
+
 def run(args: argparse.Namespace) -> int:
     settings = Settings.from_env(registry=args.registry)
     now = datetime.now(UTC)
@@ -187,6 +215,9 @@ def run(args: argparse.Namespace) -> int:
     try:
         database.migrate()
         ledger = Ledger(database)
+        if args.preview:
+            print(asyncio.run(_preview(registry, args.preview, ledger, now, settings)))
+            return 0
         if args.requeue:
             keys = None if args.requeue == ["dead"] else args.requeue
             done = ledger.requeue(now, keys=keys)

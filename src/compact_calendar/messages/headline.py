@@ -27,7 +27,7 @@ def time_left(until: datetime, now: datetime) -> str:
     left = until - now
     if left <= timedelta(0):
         return "now"
-    minutes = int(left.total_seconds() // 60)
+    minutes = round(left.total_seconds() / 60)
     if minutes < 90:
         return f"{max(minutes, 1)} minute{'s' * (minutes != 1)}"
     hours = round(left.total_seconds() / 3600)
