@@ -139,8 +139,9 @@ def test_preview_prints_exactly_the_email_that_would_be_sent(
         "channels:\n  secretariat: {type: email, to: [s@example.org]}\n"
         "reminders: {before_deadline: [1d]}\n"
         "events:\n"
-        f"  - id: tc5\n    title: Fifth consultation\n    start: {(due + timedelta(days=5)).date()}\n"
-        f"    deadlines:\n      - {{id: reg, title: Registration closes, due: '{due.isoformat()}'}}\n",
+        f"  - id: tc5\n    title: Fifth consultation\n"
+        f"    start: {(due + timedelta(days=5)).date()}\n    deadlines:\n"
+        f"      - {{id: reg, title: Registration closes, due: '{due.isoformat()}'}}\n",
         encoding="utf-8",
     )
     monkeypatch.setenv("COMPACT_CALENDAR_DATABASE_URL", f"sqlite:///{tmp_path / 'state.sqlite3'}")
