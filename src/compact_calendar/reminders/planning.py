@@ -26,11 +26,11 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from compact_calendar.registry.items import AllDay, Item, items, localize
+from compact_calendar.registry.items import AllDay, Item, items, localize, occurrence_items
 from compact_calendar.registry.model import Registry
 from compact_calendar.registry.values import Offset, zone
 
@@ -106,6 +106,27 @@ def _offsets(item: Item) -> Iterable[Offset]:
     return policy.before_deadline if item.kind == "deadline" else policy.before_session
 
 
+DEFAULT_SERIES_HORIZON = timedelta(days=400)
+"""How far ahead an open-ended series is planned when no horizon is given."""
+
+
+def _occurrences(found: Iterable[Item], start: datetime, end: datetime) -> Iterator[Item]:
+    for item in found:
+        if item.recurrence is None:
+            yield item
+        else:
+            yield from occurrence_items(item, start, end)
+
+
+def _longest_offset(resolved: Iterable[Item]) -> timedelta:
+    longest = timedelta(0)
+    for item in resolved:
+        if item.recurrence is not None:
+            for offset in _offsets(item):
+                longest = max(longest, offset.delta + timedelta(days=1))
+    return longest
+
+
 def plan(registry: Registry, now: datetime, *, horizon: timedelta | None = None) -> Plan:
     """Every reminder due to go for ``registry`` as of ``now``.
 
@@ -117,7 +138,10 @@ def plan(registry: Registry, now: datetime, *, horizon: timedelta | None = None)
     known_channels = set(registry.channels)
     planned: list[PlannedReminder] = []
     by_key: dict[str, Item] = {}
-    for item in items(registry):
+    # Occurrences of a series are planned each on its own, as far ahead as reminders go.
+    resolved = list(items(registry))
+    series_end = (horizon_end or now + DEFAULT_SERIES_HORIZON) + _longest_offset(resolved)
+    for item in _occurrences(resolved, now, series_end):
         by_key[item.key] = item
         if item.month_only or item.status == "cancelled":
             continue
