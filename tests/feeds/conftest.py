@@ -21,6 +21,7 @@ REGISTRIES = {
     "events": REPO / "events.yaml",
     "zones": FEED_DATA / "zones.yaml",
     "hostile": FEED_DATA / "hostile.yaml",
+    "recurring": FEED_DATA / "recurring.yaml",
 }
 FIRST_PUBLISHED = datetime(2017, 5, 1, 12, 0, tzinfo=UTC)
 NOW = datetime(2017, 6, 1, 9, 0, tzinfo=UTC)

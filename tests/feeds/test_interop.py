@@ -2,7 +2,8 @@
 
 The registries cover DST changes (America/New_York in November and March, the half-hour
 shift of Australia/Lord_Howe), Asia/Kathmandu's +05:45, AoE, multi-day all-day items,
-month-only dates, sessions, cancellations and hostile text.
+month-only dates, sessions, cancellations, hostile text and recurring series (whose
+expansion tests/feeds/test_recurrence.py checks).
 """
 
 from __future__ import annotations
@@ -11,27 +12,37 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from compact_calendar.registry.items import AllDay, items
+from compact_calendar.feeds.entries import occurrence_item
+from compact_calendar.registry.items import AllDay, Item, items
 from compact_calendar.testing.interop import Instant, assert_parsers_agree
 from tests.feeds.conftest import REGISTRIES, load, render
 
 
-def _expected_instants(name: str) -> dict[str, tuple[Instant, Instant]]:
-    """What the registry means, independently of the feed writer."""
+def _instants(item: Item) -> tuple[Instant, Instant]:
     from datetime import timedelta
 
-    expected = {}
+    if isinstance(item.timing, AllDay):
+        return (
+            Instant("date", item.timing.first.isoformat()),
+            Instant("date", item.timing.end_exclusive.isoformat()),
+        )
+    begin = item.start_instant
+    finish = item.end_instant
+    if finish == begin:
+        finish = begin + timedelta(minutes=15)
+    return Instant.of(begin), Instant.of(finish.astimezone(UTC))
+
+
+def _expected_instants(name: str) -> dict[tuple[str, str | None], tuple[Instant, Instant]]:
+    """What the registry means, independently of the feed writer: each entry by UID and
+    RECURRENCE-ID (a series, then each of its changed occurrences)."""
+    expected: dict[tuple[str, str | None], tuple[Instant, Instant]] = {}
     for item in items(load(name)):
-        if isinstance(item.timing, AllDay):
-            start = Instant("date", item.timing.first.isoformat())
-            end = Instant("date", item.timing.end_exclusive.isoformat())
-        else:
-            begin = item.start_instant
-            finish = item.end_instant
-            if finish == begin:
-                finish = begin + timedelta(minutes=15)
-            start, end = Instant.of(begin), Instant.of(finish.astimezone(UTC))
-        expected[item.uid] = (start, end)
+        expected[item.uid, None] = _instants(item)
+        if item.recurrence is not None:
+            for occurrence in item.recurrence.changed():
+                rid = Instant.of(occurrence.recurrence_id).value
+                expected[item.uid, rid] = _instants(occurrence_item(item, occurrence))
     return expected
 
 
@@ -44,9 +55,12 @@ def test_every_feed_is_read_alike_by_every_parser_at_the_registry_instants(name:
     for resource in feeds:
         entries = assert_parsers_agree(resource.body)
         for entry in entries:
-            assert (entry.start, entry.end) == expected[entry.uid], (resource.path, entry.uid)
+            key = (entry.uid, entry.recurrence_id)
+            assert (entry.start, entry.end) == expected[key], (resource.path, key)
     everything = assert_parsers_agree(site.resources["calendar.ics"].body)
-    assert sorted(e.uid for e in everything) == sorted(expected)
+    assert sorted((e.uid, e.recurrence_id or "") for e in everything) == sorted(
+        (uid, rid or "") for uid, rid in expected
+    )
 
 
 def test_ambiguous_wall_time_is_published_as_its_utc_instant() -> None:

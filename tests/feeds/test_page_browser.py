@@ -107,3 +107,23 @@ def test_hostile_text_is_shown_as_text(browser: object, tmp_path: Path) -> None:
     assert page.locator("script").count() == 1  # only the page's own
     assert alerts == []
     assert errors == []
+
+
+def test_a_series_shows_its_coming_dates_and_drops_those_that_passed(
+    browser: object, tmp_path: Path
+) -> None:
+    now = datetime(2017, 11, 2, 12, 0, tzinfo=UTC)
+    site = render(load("recurring"), now=now)
+    page, errors = _open(browser, site.resources["index.html"].body, tmp_path, now)
+    card = page.locator("#event-coordination-call")
+    first = card.locator("li.occurrence").first
+    # 2 Nov, 14:00-15:00 in New York (18:00-19:00 UTC), is cancelled: shown as such.
+    assert first.is_visible()
+    assert "Cancelled" in first.inner_text()
+    assert "2 Nov 2017 14:00-15:00 America/New_York" in first.inner_text()
+    assert "FREQ" not in card.inner_text()
+    page.clock.run_for(8 * 3600 * 1000)  # 20:00 UTC: the 2 Nov call is over
+    assert not first.is_visible()
+    assert "moved from Thu 7 Dec 2017 14:00" in card.locator("li.occurrence").nth(1).inner_text()
+    assert card.is_visible()
+    assert errors == []

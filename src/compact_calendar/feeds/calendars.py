@@ -64,10 +64,16 @@ def calendar_document(
     description: str | None,
     contents: Sequence[EntryContent],
     blocks: Iterable[str],
+    *,
+    now: datetime | None = None,
 ) -> bytes:
-    """A VCALENDAR of ``contents`` whose VEVENTs (in the same order) are ``blocks``."""
+    """A VCALENDAR of ``contents`` whose VEVENTs (in the same order) are ``blocks``.
+
+    ``now`` decides how far ahead the VTIMEZONEs of series that run on go.
+    """
     zones = "".join(
-        vtimezone(span.zone, span.first_year, span.last_year) for span in content_zones(contents)
+        vtimezone(span.zone, span.first_year, span.last_year)
+        for span in content_zones(contents, now)
     )
     text = _header(name, description) + zones + "".join(blocks) + "END:VCALENDAR\r\n"
     return text.encode()
@@ -91,4 +97,4 @@ def render_item_calendar(
         if now is None:
             raise ValueError(f"no recorded version of {item.uid}: sync the entry versions first")
         version = first_version(content.digest, now)
-    return calendar_document(item.title, None, [content], [entry_block(content, version)])
+    return calendar_document(item.title, None, [content], [entry_block(content, version)], now=now)

@@ -3,16 +3,21 @@
 An entry's *content* is every property that comes from the registry (times, summary,
 status, place, links). Its hash decides whether the entry changed; the *block* adds the
 properties that come from the state database (DTSTAMP, LAST-MODIFIED, SEQUENCE) around
-it. The content is written by a chain of :data:`PropertyWriter` functions, so a later
-feature (recurrence rules) adds its properties by adding a writer.
+it. The content is written by a chain of :data:`PropertyWriter` functions.
+
+A recurring event is one entry: the series' VEVENT (RRULE, EXDATE, RDATE) followed by
+one VEVENT per changed occurrence (RECURRENCE-ID), all with the series' UID, so they
+are hashed and versioned together: changing one occurrence is a change of the series.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+
+from dateutil.rrule import rrulestr
 
 from compact_calendar.feeds.contentlines import (
     escape_text,
@@ -24,7 +29,9 @@ from compact_calendar.feeds.contentlines import (
 )
 from compact_calendar.feeds.timezones import publishes_tzid
 from compact_calendar.feeds.versions import EntryVersion
-from compact_calendar.registry.items import AllDay, Item
+from compact_calendar.registry.items import AllDay, Item, occurrence_item
+from compact_calendar.registry.recurrence import Recurrence
+from compact_calendar.registry.values import AOE, zone
 
 __all__ = [
     "DEFAULT_WRITERS",
@@ -35,6 +42,7 @@ __all__ = [
     "ZoneSpan",
     "entry_block",
     "entry_content",
+    "series_tzid",
     "shown_title",
 ]
 
@@ -60,6 +68,24 @@ class ZoneSpan:
     zone: str
     first_year: int
     last_year: int
+    open_ended: bool = False
+    """A series without end uses the zone from ``first_year`` on, for as long as it runs."""
+
+
+SERIES_AOE_TZID = "Etc/GMT+12"
+"""The IANA name of UTC-12 (POSIX signs are inverted), under which AoE series are written.
+
+A rule repeats in the wall-clock time of its DTSTART: written in UTC, a Thursday 20:00
+AoE call would become a Friday 08:00 UTC one and a BYDAY=TH rule would miss it. Every
+parser knows this name, unlike ``AoE``.
+"""
+
+
+def series_tzid(zone_name: str) -> str | None:
+    """The TZID a series in ``zone_name`` repeats in; None where UTC times repeat alike."""
+    if zone_name == AOE:
+        return SERIES_AOE_TZID
+    return zone_name if publishes_tzid(zone_name) else None
 
 
 @dataclass(slots=True)
@@ -68,6 +94,11 @@ class _Lines:
 
     lines: list[str]
     spans: dict[str, tuple[int, int]]
+    open_zones: set[str] = field(default_factory=set)
+
+    def cover(self, zone_name: str, first_year: int, last_year: int) -> None:
+        low, high = self.spans.get(zone_name, (first_year, last_year))
+        self.spans[zone_name] = (min(low, first_year), max(high, last_year))
 
     def timed(self, name: str, value: datetime, zone: str) -> None:
         """``value`` as a local time with its zone's TZID, when that names one instant."""
@@ -77,12 +108,29 @@ class _Lines:
             first = naive.replace(tzinfo=tz, fold=0)
             if first.utcoffset() == naive.replace(tzinfo=tz, fold=1).utcoffset():
                 self.lines.append(f"{name};TZID={zone}:{format_local(value)}\r\n")
-                low, high = self.spans.get(zone, (value.year, value.year))
-                self.spans[zone] = (min(low, value.year), max(high, value.year))
+                self.cover(zone, value.year, value.year)
                 return
         # A wall-clock time that occurs twice when clocks go back is read as the first
         # by some clients and the second by others (ical.js): write the instant in UTC.
         self.lines.append(f"{name}:{format_utc(value)}\r\n")
+
+    def series_value(self, name: str, value: date | datetime, zone_name: str) -> None:
+        """A DTSTART, EXDATE, RDATE or RECURRENCE-ID of a series, all written alike.
+
+        Always in the series' zone (even a wall-clock time that occurs twice): clients
+        match EXDATE and RECURRENCE-ID to occurrences by value, so they must be written
+        the way DTSTART is.
+        """
+        if not isinstance(value, datetime):
+            self.lines.append(f"{name};VALUE=DATE:{format_date(value)}\r\n")
+            return
+        tzid = series_tzid(zone_name)
+        if tzid is None:
+            self.lines.append(f"{name}:{format_utc(value)}\r\n")
+            return
+        local = value.astimezone(zone(tzid))
+        self.lines.append(f"{name};TZID={tzid}:{format_local(local)}\r\n")
+        self.cover(tzid, local.year, local.year)
 
 
 PropertyWriter = Callable[[Item, EntryContext, _Lines], None]
@@ -100,8 +148,46 @@ def write_timing(item: Item, _context: EntryContext, out: _Lines) -> None:
         out.lines.append(f"DTEND;VALUE=DATE:{format_date(timing.end_exclusive)}\r\n")
         return
     end = timing.end if timing.end > timing.start else timing.start + POINT_LENGTH
-    out.timed("DTSTART", timing.start, item.zone)
+    if item.recurrence is not None:
+        # The rule repeats DTSTART's wall-clock time in its zone.
+        out.series_value("DTSTART", timing.start, item.zone)
+    else:
+        out.timed("DTSTART", timing.start, item.zone)
     out.timed("DTEND", end.astimezone(timing.start.tzinfo), item.zone)
+
+
+def _last_year(recurrence: Recurrence) -> int | None:
+    """The year of the series' last occurrence of the rule; None when it runs on."""
+    parts = dict(part.split("=", 1) for part in recurrence.rule.split(";"))
+    if "UNTIL" in parts:
+        return int(parts["UNTIL"][:4])
+    if "COUNT" in parts:
+        first = recurrence.first
+        start = first if isinstance(first, datetime) else datetime(*first.timetuple()[:3])
+        last = rrulestr(recurrence.rule, dtstart=start)[-1]
+        assert isinstance(last, datetime)
+        return last.year
+    return None
+
+
+def write_recurrence(item: Item, _context: EntryContext, out: _Lines) -> None:
+    """RRULE, EXDATE and RDATE of a series; RECURRENCE-ID of one of its occurrences."""
+    recurrence = item.recurrence
+    if recurrence is not None:
+        out.lines.append(line("RRULE", recurrence.rule))
+        for skipped in recurrence.exdates:
+            out.series_value("EXDATE", recurrence.placed(skipped), item.zone)
+        for extra in recurrence.rdates:
+            out.series_value("RDATE", recurrence.placed(extra), item.zone)
+        tzid = series_tzid(item.zone)
+        if tzid is not None and not recurrence.all_day:
+            first_year = recurrence.placed(recurrence.first).year
+            last_year = _last_year(recurrence)
+            out.cover(tzid, first_year, first_year if last_year is None else last_year)
+            if last_year is None:
+                out.open_zones.add(tzid)
+    if item.occurrence is not None:
+        out.series_value("RECURRENCE-ID", item.occurrence.recurrence_id, item.zone)
 
 
 _STATUS = {"confirmed": "CONFIRMED", "tentative": "TENTATIVE", "cancelled": "CANCELLED"}
@@ -170,6 +256,7 @@ def write_description(item: Item, _context: EntryContext, out: _Lines) -> None:
 
 DEFAULT_WRITERS: tuple[PropertyWriter, ...] = (
     write_timing,
+    write_recurrence,
     write_summary,
     write_place,
     write_description,
@@ -184,8 +271,10 @@ class EntryContent:
     body: str
     """CRLF-terminated, folded content lines between SEQUENCE and END:VEVENT."""
     digest: str
-    """Hash of ``body``: a new digest is a new version of the entry."""
+    """Hash of ``body`` and ``instances``: a new digest is a new version of the entry."""
     zones: tuple[ZoneSpan, ...]
+    instances: tuple[str, ...] = ()
+    """For a series: the bodies of the VEVENTs of its changed occurrences (RECURRENCE-ID)."""
 
     @property
     def uid(self) -> str:
@@ -199,28 +288,57 @@ def entry_content(
     for write in writers:
         write(item, context, out)
     body = "".join(out.lines)
-    digest = hashlib.blake2b(body.encode(), digest_size=16).hexdigest()
-    spans = tuple(ZoneSpan(zone, *years) for zone, years in sorted(out.spans.items()))
-    return EntryContent(item, body, digest, spans)
+    instances: list[str] = []
+    if item.recurrence is not None:
+        for occurrence in item.recurrence.changed():
+            instance = _Lines([], out.spans, out.open_zones)
+            for write in writers:
+                write(occurrence_item(item, occurrence), context, instance)
+            instances.append("".join(instance.lines))
+    hashed = hashlib.blake2b(body.encode(), digest_size=16)
+    for text in instances:
+        hashed.update(b"BEGIN:VEVENT\r\n" + text.encode())
+    spans = tuple(
+        ZoneSpan(zone_name, *years, open_ended=zone_name in out.open_zones)
+        for zone_name, years in sorted(out.spans.items())
+    )
+    return EntryContent(item, body, hashed.hexdigest(), spans, tuple(instances))
 
 
 def entry_block(content: EntryContent, version: EntryVersion) -> str:
-    """The whole VEVENT: content plus the version the state database gave it."""
+    """The whole VEVENT (and those of a series' changed occurrences), with the version
+    the state database gave the entry."""
     stamp = format_utc(version.last_modified)
-    return (
+    head = (
         "BEGIN:VEVENT\r\n"
         + line("UID", escape_text(content.uid))
         + f"DTSTAMP:{stamp}\r\nLAST-MODIFIED:{stamp}\r\nSEQUENCE:{version.sequence}\r\n"
-        + content.body
-        + "END:VEVENT\r\n"
     )
+    return "".join(head + body + "END:VEVENT\r\n" for body in (content.body, *content.instances))
 
 
-def content_zones(contents: Iterable[EntryContent]) -> list[ZoneSpan]:
-    """Every zone the entries use with TZID, with the years they need, by zone name."""
+SERIES_ZONE_YEARS = 3
+"""A series that runs on gets its zone's offsets written through this many years past
+now: clients reading the VTIMEZONE (ical.js, vobject) would otherwise place later
+occurrences with the last offset written."""
+
+
+def content_zones(contents: Iterable[EntryContent], now: datetime | None = None) -> list[ZoneSpan]:
+    """Every zone the entries use with TZID, with the years they need, by zone name.
+
+    A zone used by a series that runs on is needed through :data:`SERIES_ZONE_YEARS`
+    past ``now`` (or past its last year written, without ``now``).
+    """
     spans: dict[str, tuple[int, int]] = {}
+    open_zones: set[str] = set()
     for content in contents:
         for span in content.zones:
             first, last = spans.get(span.zone, (span.first_year, span.last_year))
             spans[span.zone] = (min(first, span.first_year), max(last, span.last_year))
-    return [ZoneSpan(zone, *years) for zone, years in sorted(spans.items())]
+            if span.open_ended:
+                open_zones.add(span.zone)
+    for zone_name in open_zones:
+        first, last = spans[zone_name]
+        reference = now.year if now is not None else last
+        spans[zone_name] = (first, max(last, reference + SERIES_ZONE_YEARS))
+    return [ZoneSpan(zone_name, *years) for zone_name, years in sorted(spans.items())]

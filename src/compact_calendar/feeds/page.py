@@ -5,6 +5,10 @@ card does not depend on ``now``, so cards are cached per event version and a re-
 only re-sorts and joins them. A small inline script keeps countdowns right between
 renders, shows times in the reader's zone, and completes feed addresses from the page's
 own location when no public URL is known.
+
+A recurring event's card lists its coming occurrences (not its rule) within
+:data:`OCCURRENCE_HORIZON`, cancelled ones marked as such and moved ones with their new
+time; that card depends on ``now``, so it is cached by the occurrences it lists.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import urlencode
 
 import jinja2
@@ -22,17 +26,35 @@ from compact_calendar.feeds.catalog import EventEntries
 from compact_calendar.feeds.feedlist import FeedInfo
 from compact_calendar.feeds.site import Resource
 from compact_calendar.messages.headline import describe_span, time_left
-from compact_calendar.registry.items import AllDay, Item, Timed, event_timing, localize
+from compact_calendar.registry.items import (
+    AllDay,
+    Item,
+    Timed,
+    event_timing,
+    localize,
+    occurrence_items,
+)
 from compact_calendar.registry.model import Registry
 from compact_calendar.registry.values import zone
 
-__all__ = ["DEADLINES_SHOWN", "PAST_EVENTS_SHOWN", "PageRenderer", "feed_links"]
+__all__ = [
+    "DEADLINES_SHOWN",
+    "OCCURRENCES_SHOWN",
+    "OCCURRENCE_HORIZON",
+    "PAST_EVENTS_SHOWN",
+    "PageRenderer",
+    "feed_links",
+]
 
 PAGE_PATH = "index.html"
 HTML_CONTENT_TYPE = "text/html; charset=utf-8"
 DEADLINES_SHOWN = 12
 """The page lists this many open deadlines first; each event card lists its own too."""
 PAST_EVENTS_SHOWN = 50
+OCCURRENCE_HORIZON = timedelta(days=400)
+"""How far ahead a recurring event's card lists its occurrences (as reminders are planned)."""
+OCCURRENCES_SHOWN = 6
+"""Occurrences listed openly on a recurring event's card; the rest of the horizon folds."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +85,22 @@ class DeadlineRow:
     due: datetime
     due_text: str
     left: str
+
+
+@dataclass(frozen=True, slots=True)
+class OccurrenceRow:
+    """One occurrence of a recurring event, as its card lists it."""
+
+    item: Item
+    when: str
+    start_iso: str
+    end_iso: str
+    moved_from: str | None
+    """The original date and time of a moved occurrence."""
+    title: str | None
+    """The occurrence's own title, when an override gives one."""
+    location: str | None
+    """The occurrence's own place, when an override gives one."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,10 +188,42 @@ def _short(text: str | None, limit: int = 600) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-class PageRenderer:
-    """Renders ``index.html``; caches each event's card by the event's version."""
+def _original_start(value: date | datetime) -> str:
+    if isinstance(value, datetime):
+        return f"{value:%a} {value.day} {value:%b %Y %H:%M}"
+    return f"{value:%a} {value.day} {value:%b %Y}"
 
-    def __init__(self) -> None:
+
+def _occurrence_row(series: Item, occurrence: Item) -> OccurrenceRow:
+    start, end = _span_instants(occurrence.timing, occurrence.zone)
+    moved = occurrence.occurrence is not None and occurrence.occurrence.moved
+    return OccurrenceRow(
+        item=occurrence,
+        when=describe_span(occurrence.timing, occurrence.zone),
+        start_iso=_utc_iso(start),
+        end_iso=_utc_iso(end),
+        moved_from=(
+            _original_start(occurrence.occurrence.recurrence_id)
+            if moved and occurrence.occurrence is not None
+            else None
+        ),
+        title=occurrence.title if occurrence.title != series.title else None,
+        location=occurrence.location if occurrence.location != series.location else None,
+    )
+
+
+def coming_occurrences(series: Item, now: datetime, horizon: timedelta) -> list[Item]:
+    """The occurrences of a series from ``now`` (or its start, if later) over ``horizon``."""
+    begin = max(now, series.start_instant)
+    return list(occurrence_items(series, begin, begin + horizon))
+
+
+class PageRenderer:
+    """Renders ``index.html``; caches each event's card by the event's version (and a
+    recurring event's by the occurrences it lists)."""
+
+    def __init__(self, horizon: timedelta = OCCURRENCE_HORIZON) -> None:
+        self.horizon = horizon
         self.env = jinja2.Environment(
             loader=jinja2.PackageLoader("compact_calendar.feeds", "templates"),
             autoescape=True,
@@ -166,7 +236,9 @@ class PageRenderer:
         self._cards: dict[str, EventCard] = {}
         self._lock = threading.Lock()
 
-    def card(self, registry: Registry, entries: EventEntries) -> EventCard:
+    def card(
+        self, registry: Registry, entries: EventEntries, occurrences: Sequence[Item] = ()
+    ) -> EventCard:
         event = entries.event
         timing, month_only = event_timing(event, registry.calendar.timezone)
         event_zone = event.timezone or registry.calendar.timezone
@@ -174,13 +246,26 @@ class PageRenderer:
         if isinstance(timing, Timed) and end == start:
             end = start  # a point in time: over once it has happened
         items = [c.item for c in entries.contents]
+        series = next((i for i in items if i.recurrence is not None), None)
+        rows = None
+        when = describe_span(timing, event_zone, month_only=month_only)
+        if series is not None:
+            rows = [_occurrence_row(series, o) for o in occurrences]
+            if occurrences:
+                # The card sits in the month of the next occurrence and stays up until
+                # the last one listed is over.
+                start = _span_instants(occurrences[0].timing, event_zone)[0]
+                end = _span_instants(occurrences[-1].timing, event_zone)[1]
+                timing = occurrences[0].timing
+                coming = [o for o in occurrences if o.status != "cancelled"] or occurrences
+                when = describe_span(coming[0].timing, event_zone)
         parts = [i for i in items if i.kind == "session"]
         deadlines = [i for i in items if i.kind == "deadline"]
         details = _short("\n\n".join(x for x in (event.description, event.url) if x and x.strip()))
         local_start = timing.start if isinstance(timing, Timed) else None
         html = self._card.render(
             event=event,
-            when=describe_span(timing, event_zone, month_only=month_only),
+            when=when,
             zone=event_zone,
             timed=isinstance(timing, Timed),
             start_iso=_utc_iso(start),
@@ -190,8 +275,17 @@ class PageRenderer:
             deadlines=[(d, due_text(d), _utc_iso(due_instant(d))) for d in deadlines],
             track_names=[registry.tracks[t].name for t in event.tracks if t in registry.tracks],
             ics_path=f"events/{event.id}.ics",
-            google=_google_template(event.title, timing, details, event.location),
-            outlook=_outlook_compose(event.title, timing, details, event.location),
+            # One-off "add" links would add a single occurrence: a series is added whole
+            # from its .ics file.
+            google=None
+            if series
+            else _google_template(event.title, timing, details, event.location),
+            outlook=None
+            if series
+            else _outlook_compose(event.title, timing, details, event.location),
+            recurring=series is not None,
+            occurrences=rows,
+            occurrences_shown=OCCURRENCES_SHOWN,
         )
         month_day = timing.first if isinstance(timing, AllDay) else timing.start.date()
         # The card template autoescapes every registry value; its output is safe HTML.
@@ -208,11 +302,21 @@ class PageRenderer:
     ) -> Resource:
         with self._lock:
             cards: dict[str, EventCard] = {}
+            keys: list[str] = []
             for entries in events:
-                cached = self._cards.get(entries.key) or cards.get(entries.key)
-                cards[entries.key] = cached or self.card(registry, entries)
+                series = next(
+                    (c.item for c in entries.contents if c.item.recurrence is not None), None
+                )
+                occurrences: list[Item] = []
+                key = entries.key
+                if series is not None:
+                    occurrences = coming_occurrences(series, now, self.horizon)
+                    key += "@" + "|".join(o.key for o in occurrences)
+                cached = self._cards.get(key) or cards.get(key)
+                cards[key] = cached or self.card(registry, entries, occurrences)
+                keys.append(key)
             self._cards = cards
-        ordered = sorted((cards[e.key] for e in events), key=lambda c: (c.start, c.end, c.html))
+        ordered = sorted((cards[k] for k in keys), key=lambda c: (c.start, c.end, c.html))
         upcoming = [c for c in ordered if c.end > now]
         past = [c for c in reversed(ordered) if c.end <= now][:PAST_EVENTS_SHOWN]
         months: dict[str, list[EventCard]] = {}

@@ -32,7 +32,7 @@ class SiteRenderer:
         self.catalog = catalog or EntryCatalog()
         self.page = PageRenderer()
         self._blocks: dict[str, tuple[str, EntryVersion, str]] = {}
-        self._event_files: dict[str, tuple[tuple[EntryVersion, ...], Resource]] = {}
+        self._event_files: dict[str, tuple[tuple[object, ...], Resource]] = {}
         self._lock = threading.Lock()
 
     def render(
@@ -71,18 +71,19 @@ class SiteRenderer:
             resources[feed.path] = Resource(
                 path=feed.path,
                 body=calendar_document(
-                    feed.name, feed.description, chosen, (blocks[c.uid] for c in chosen)
+                    feed.name, feed.description, chosen, (blocks[c.uid] for c in chosen), now=now
                 ),
                 content_type=CALENDAR_CONTENT_TYPE,
                 last_modified=max(
                     (entry_versions[c.uid].last_modified for c in chosen), default=newest
                 ),
             )
-        event_files: dict[str, tuple[tuple[EntryVersion, ...], Resource]] = {}
+        event_files: dict[str, tuple[tuple[object, ...], Resource]] = {}
         for event in events:
             path = f"events/{event.event.id}.ics"
             ordered = sorted(event.contents, key=entry_order)
-            stamp = tuple(entry_versions[c.uid] for c in ordered)
+            # The year matters to series that run on: their VTIMEZONE follows now.
+            stamp = (now.year, *(entry_versions[c.uid] for c in ordered))
             cached = self._event_files.get(event.key)
             if cached is not None and cached[0] == stamp and cached[1].path == path:
                 resource = cached[1]
@@ -94,9 +95,12 @@ class SiteRenderer:
                         None,
                         ordered,
                         (blocks[c.uid] for c in ordered),
+                        now=now,
                     ),
                     content_type=CALENDAR_CONTENT_TYPE,
-                    last_modified=max((v.last_modified for v in stamp), default=newest),
+                    last_modified=max(
+                        (entry_versions[c.uid].last_modified for c in ordered), default=newest
+                    ),
                 )
             event_files[event.key] = (stamp, resource)
             resources[path] = resource

@@ -37,6 +37,7 @@ __all__ = [
     "event_timing",
     "items",
     "localize",
+    "occurrence_item",
     "occurrence_items",
     "timing_of",
 ]
@@ -318,14 +319,19 @@ def occurrence_items(item: Item, start: datetime, end: datetime) -> Iterator[Ite
             yield item
         return
     for occurrence in item.recurrence.between(start, end):
-        yield replace(
-            item,
-            key=f"{item.key}@{occurrence.key}",
-            timing=occurrence.timing,
-            status=occurrence.status,
-            title=occurrence.title or item.title,
-            location=occurrence.location or item.location,
-            description=occurrence.description or item.description,
-            recurrence=None,
-            occurrence=occurrence,
-        )
+        yield occurrence_item(item, occurrence)
+
+
+def occurrence_item(series: Item, occurrence: Occurrence) -> Item:
+    """One occurrence of ``series`` as an item, with what an override changes."""
+    return replace(
+        series,
+        key=f"{series.key}@{occurrence.key}",
+        timing=occurrence.timing,
+        status=occurrence.status,
+        title=occurrence.title or series.title,
+        location=occurrence.location or series.location,
+        description=occurrence.description or series.description,
+        recurrence=None,
+        occurrence=occurrence,
+    )
