@@ -12,8 +12,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from compact_calendar.feeds.entries import occurrence_item
-from compact_calendar.registry.items import AllDay, Item, items
+from compact_calendar.registry.items import AllDay, Item, items, occurrence_item
 from compact_calendar.testing.interop import Instant, assert_parsers_agree
 from tests.feeds.conftest import REGISTRIES, load, render
 

@@ -18,10 +18,12 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from dateutil.rrule import rrule, rrulestr
-from icalendar.prop import vRecur
+
+if TYPE_CHECKING:
+    from icalendar.prop import vRecur
 
 from compact_calendar.registry.items import AllDay, Timed, Timing, localize
 from compact_calendar.registry.model import Event, OccurrenceOverride, Repeat, Status
@@ -261,6 +263,8 @@ def to_ical_properties(recurrence: Recurrence) -> list[tuple[str, vRecur | date 
     One value per EXDATE and RDATE line: several dates on one line are misread by some
     clients (vobject, ical.js). Times carry the event's zone; the feed writes its TZID.
     """
+    from icalendar.prop import vRecur  # only feeds need it; validation stays light
+
     properties: list[tuple[str, vRecur | date | datetime]] = [
         ("RRULE", vRecur.from_ical(recurrence.rule))
     ]
