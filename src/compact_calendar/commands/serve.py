@@ -95,7 +95,9 @@ def run(args: argparse.Namespace) -> int:
     database.migrate()
     sock = listen(args.host, args.port)
     address = own_url(sock)
-    loader = RegistryLoader(settings.registry, site_renderer(settings, database, address))
+    loader = RegistryLoader(
+        settings.registry, site_renderer(settings, database, address), quantum=REFRESH_EVERY
+    )
     published = loader.load()  # RegistryInvalid: the CLI prints every error, exit 1
     metrics.registry_loaded_timestamp.set(published.loaded_at.timestamp())
     live = LiveSite(published)

@@ -37,8 +37,13 @@ class RegistryLoader:
         *,
         env: Mapping[str, str] | None = None,
         clock: Clock = _utc_now,
+        quantum: float = 0.0,
     ) -> None:
+        """``quantum`` (seconds): render "as of" ``now`` rounded down to a multiple of it,
+        so that replicas rendering the same registry in the same period publish the same
+        bytes (and ETags), the page included."""
         self.path = path
+        self.quantum = quantum
         self.render = render
         self.env = env
         self.clock = clock
@@ -65,10 +70,16 @@ class RegistryLoader:
         registry, _checked = load_registry(self.path, now=now, env=self.env)
         return self.rerender(registry, now=now, loaded_at=now)
 
+    def as_of(self, now: datetime) -> datetime:
+        if not self.quantum:
+            return now
+        seconds = now.timestamp()
+        return datetime.fromtimestamp(seconds - seconds % self.quantum, UTC)
+
     def rerender(self, registry: Registry, *, now: datetime, loaded_at: datetime) -> Published:
         """The same registry rendered as of ``now`` (the page's "upcoming" moves on)."""
         started = time.perf_counter()
-        site = self.render(registry, now)
+        site = self.render(registry, self.as_of(now))
         published = Published.prepare(
             registry,
             site,

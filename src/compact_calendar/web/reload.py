@@ -142,8 +142,10 @@ class Reloader:
 
     async def refresh_periodically(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
+            # Aligned to the wall clock, so replicas re-render in the same periods.
+            wait = self.refresh_every - time.time() % self.refresh_every + 0.5
             try:
-                await asyncio.wait_for(stop.wait(), timeout=self.refresh_every)
+                await asyncio.wait_for(stop.wait(), timeout=wait)
             except TimeoutError:
                 await self.refresh()
 
