@@ -14,7 +14,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from compact_calendar.errors import Diagnostic, Severity
-from compact_calendar.registry import recurrence
 from compact_calendar.registry.items import Item, Timed, event_timing, items, localize
 from compact_calendar.registry.model import Event, Registry, ReminderSettings
 from compact_calendar.registry.source import Path, SourceMap, format_path
@@ -242,6 +241,8 @@ def _check_children(f: _Findings, event: Event, path: Path, channels: set[str]) 
 
 def _check_repeat(f: _Findings, event: Event, path: Path, calendar_zone: str) -> None:
     """Locate what :func:`recurrence.analyse` finds wrong with the event's ``repeat:``."""
+    from compact_calendar.registry import recurrence  # only registries with series pay
+
     _, findings = recurrence.analyse(event, calendar_zone)
     for finding in findings:
         f.add(finding.severity, (*path, *finding.path), finding.message, key=finding.key)
@@ -310,6 +311,8 @@ def _slots(item: Item, calendar_zone: str, now: datetime) -> Iterator[_Slot]:
     if item.event.repeat is None:
         yield _Slot(item.timing.start, item.timing.end, item, _when(item))
         return
+    from compact_calendar.registry import recurrence
+
     try:
         series = recurrence.recurrence_of(item.event, calendar_zone)
     except recurrence.RecurrenceError:
