@@ -10,7 +10,7 @@ from pathlib import Path
 
 from compact_calendar.errors import ConfigError
 
-__all__ = ["DEFAULT_REGISTRY", "Settings", "default_database_url"]
+__all__ = ["DEFAULT_REGISTRY", "Settings", "default_database_url", "env_duration"]
 
 DEFAULT_REGISTRY = "events.yaml"
 STATE_FILE_NAME = "compact-calendar.sqlite3"
@@ -21,7 +21,8 @@ def default_database_url(registry: Path) -> str:
     return f"sqlite:///{registry.resolve().parent / STATE_FILE_NAME}"
 
 
-def _duration(env: Mapping[str, str], name: str, default: timedelta) -> timedelta:
+def env_duration(env: Mapping[str, str], name: str, default: timedelta) -> timedelta:
+    """A duration setting written as a registry offset (``6h``, ``PT30S``)."""
     raw = env.get(name)
     if not raw:
         return default
@@ -63,8 +64,8 @@ class Settings:
             mail_from=env.get("COMPACT_CALENDAR_MAIL_FROM") or "compact-calendar@localhost",
             public_url=public_url.rstrip("/") if public_url else None,
             outbox=Path(env.get("COMPACT_CALENDAR_OUTBOX") or "outbox"),
-            late_grace=_duration(env, "COMPACT_CALENDAR_LATE_GRACE", timedelta(hours=6)),
-            planning_horizon=_duration(
+            late_grace=env_duration(env, "COMPACT_CALENDAR_LATE_GRACE", timedelta(hours=6)),
+            planning_horizon=env_duration(
                 env, "COMPACT_CALENDAR_PLANNING_HORIZON", timedelta(days=400)
             ),
         )

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import secrets
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -12,7 +11,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-import sqlalchemy as sa
 
 from tests.reminders.helpers import WebhookReceiver, webhook_registry
 from tests.web.serving import ServeProcess
@@ -21,20 +19,6 @@ pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
 ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 DEADLINES = 40
-
-
-@pytest.fixture
-def schema_url() -> Iterator[str]:
-    schema = f"cc_replicas_{secrets.token_hex(6)}"
-    admin = sa.create_engine(ADMIN_URL)
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield f"postgresql://postgres@127.0.0.1:5432/test?options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 @pytest.fixture
@@ -59,13 +43,13 @@ def registry_due_soon(receiver: WebhookReceiver, due: datetime) -> str:
 
 
 def test_two_replicas_serve_identical_feeds_and_send_each_reminder_once(
-    tmp_path: Path, schema_url: str, receiver: WebhookReceiver
+    tmp_path: Path, pg_schema_url: str, receiver: WebhookReceiver
 ) -> None:
     due = (datetime.now(UTC) + timedelta(seconds=45)).replace(microsecond=0)
     registry = tmp_path / "events.yaml"
     registry.write_text(registry_due_soon(receiver, due), encoding="utf-8")
     env = {
-        "COMPACT_CALENDAR_DATABASE_URL": schema_url,
+        "COMPACT_CALENDAR_DATABASE_URL": pg_schema_url,
         "COMPACT_CALENDAR_REMINDER_SWEEP": "PT2S",
         # Behind one feed URL, as deployed; otherwise each names its own port on the page.
         "COMPACT_CALENDAR_PUBLIC_URL": "https://calendar.example.org",

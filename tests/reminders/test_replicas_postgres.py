@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import secrets
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 
 from compact_calendar.reminders.service import ReminderService
 from compact_calendar.state.database import Database
@@ -21,21 +19,6 @@ pytestmark = pytest.mark.postgres
 
 SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 NOW = datetime(2017, 8, 1, tzinfo=UTC)
-
-
-@pytest.fixture
-def schema_url() -> Iterator[str]:
-    """A fresh schema per test, dropped afterwards, so runs never see each other's rows."""
-    schema = f"cc_test_{secrets.token_hex(6)}"
-    admin = sa.create_engine(SERVER)
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield f"postgresql://postgres@127.0.0.1:5432/test?options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 @pytest.fixture
@@ -57,15 +40,15 @@ def _events(n_events: int, per_event: int) -> str:
 
 
 async def test_two_replicas_deliver_500_reminders_none_missing_none_twice(
-    tmp_path: Path, schema_url: str, receiver: WebhookReceiver
+    tmp_path: Path, pg_schema_url: str, receiver: WebhookReceiver
 ) -> None:
     registry = registry_from(webhook_registry(receiver.url, _events(50, 10)), now=NOW)
     clock = Clock(NOW)
     replicas = []
     for _ in range(2):
-        database = Database(schema_url)
+        database = Database(pg_schema_url)
         service = ReminderService(
-            settings_for(tmp_path, database_url=schema_url),
+            settings_for(tmp_path, database_url=pg_schema_url),
             database,
             clock=clock,
             schedule=False,
@@ -95,13 +78,13 @@ async def test_two_replicas_deliver_500_reminders_none_missing_none_twice(
 
 
 async def test_a_crashed_replicas_lease_is_taken_over(
-    tmp_path: Path, schema_url: str, receiver: WebhookReceiver
+    tmp_path: Path, pg_schema_url: str, receiver: WebhookReceiver
 ) -> None:
     registry = registry_from(webhook_registry(receiver.url, _events(1, 3)), now=NOW)
     clock = Clock(datetime(2017, 8, 19, 12, 0, tzinfo=UTC))
-    database = Database(schema_url)
+    database = Database(pg_schema_url)
     service = ReminderService(
-        settings_for(tmp_path, database_url=schema_url), database, clock=clock, schedule=False
+        settings_for(tmp_path, database_url=pg_schema_url), database, clock=clock, schedule=False
     )
     await service.start(registry)
     try:

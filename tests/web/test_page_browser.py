@@ -8,17 +8,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from .serving import ServeProcess
+from compact_calendar.testing.browser import launch_chromium
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from .serving import ServeProcess
 
 pytestmark = [
     pytest.mark.slow,
@@ -43,7 +35,7 @@ def test_page_shows_the_calendar_and_links_to_the_served_feeds(
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = launch_chromium(playwright)
         try:
             page = browser.new_page()
             errors: list[str] = []
@@ -96,7 +88,7 @@ def test_page_follows_a_save(server: ServeProcess, tmp_path: Path) -> None:
     server.wait_for(lambda e: e.get("event") == "registry_reloaded")
     assert "Renamed calendar" in httpx.get(server.url + "/").text
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = launch_chromium(playwright)
         try:
             page = browser.new_page()
             page.goto(server.url + "/")

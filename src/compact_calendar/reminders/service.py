@@ -20,10 +20,9 @@ from datetime import UTC, datetime, timedelta
 from compact_calendar import metrics
 from compact_calendar.channels.base import Delivery
 from compact_calendar.channels.factory import ChannelSet
-from compact_calendar.config import Settings
-from compact_calendar.errors import ConfigError, UsageError
+from compact_calendar.config import Settings, env_duration
+from compact_calendar.errors import UsageError
 from compact_calendar.registry.model import Registry
-from compact_calendar.registry.values import parse_offset
 from compact_calendar.reminders.dispatcher import (
     Dispatcher,
     DispatchSummary,
@@ -43,16 +42,6 @@ log = logging.getLogger("compact_calendar.reminders")
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-def _duration(env: Mapping[str, str], name: str, default: timedelta) -> timedelta:
-    raw = env.get(name)
-    if not raw:
-        return default
-    try:
-        return parse_offset(raw).delta
-    except ValueError as exc:
-        raise ConfigError(f"{name}={raw!r}: {exc}") from None
 
 
 class ReminderService:
@@ -113,8 +102,8 @@ class ReminderService:
         return cls(
             settings,
             database,
-            lease=_duration(env, "COMPACT_CALENDAR_REMINDER_LEASE", timedelta(minutes=2)),
-            sweep_every=_duration(env, "COMPACT_CALENDAR_REMINDER_SWEEP", timedelta(seconds=30)),
+            lease=env_duration(env, "COMPACT_CALENDAR_REMINDER_LEASE", timedelta(minutes=2)),
+            sweep_every=env_duration(env, "COMPACT_CALENDAR_REMINDER_SWEEP", timedelta(seconds=30)),
         )
 
     @property
