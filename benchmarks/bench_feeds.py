@@ -4,12 +4,19 @@ Figures are ratios to references measured in the same run: a bare C-loader ``yam
 of the registry text, and ``yaml2ics`` (in its own virtual environment under
 ``.bench/yaml2ics-venv``) converting the same entries from its own input format.
 Set ``BENCH_FEEDS_EVENTS`` for a smaller run.
+
+Peak memory is measured twice: with ``tracemalloc`` (Python allocations, in this
+process), and as the growth of the resident set's high-water mark in a fresh process per
+measurement (``python -m benchmarks.bench_feeds peak load|render``), the mark reset
+through ``/proc/self/clear_refs`` once the input is ready, so that neither measurement
+counts the other's peak or the registry check's.
 """
 
 from __future__ import annotations
 
 import gc
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -52,6 +59,55 @@ def _peak(action: Callable[[], Any]) -> int:
     tracemalloc.stop()
     del result
     return peak
+
+
+def _high_water_kib() -> int:
+    status = Path("/proc/self/status").read_text()
+    found = re.search(r"VmHWM:\s+(\d+) kB", status)
+    return int(found.group(1)) if found else 0
+
+
+def _rss_growth(action: Callable[[], Any]) -> int:
+    """Bytes the resident set's peak grew by during ``action``."""
+    gc.collect()
+    Path("/proc/self/clear_refs").write_text("5")  # resets VmHWM to the current RSS
+    before = _high_water_kib()
+    result = action()
+    peak = _high_water_kib()
+    del result
+    return (peak - before) * 1024
+
+
+def _measure_peak_in_subprocess(kind: str, n_events: int) -> int | None:
+    """Run ``peak kind`` in a fresh interpreter; None where /proc cannot reset the peak."""
+    if not Path("/proc/self/clear_refs").exists():
+        return None
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.bench_feeds", "peak", kind, str(n_events)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        print(f"   peak {kind} failed: {done.stderr[-400:]}")
+        return None
+    return int(done.stdout.split()[-1])
+
+
+def _peak_command(kind: str, n_events: int) -> None:
+    text = generate(n_events, seed=0)
+    if kind == "load":
+        print(_rss_growth(lambda: yaml.load(text, Loader=yaml.CSafeLoader)))
+        return
+    registry = check_registry(text, filename="bench.yaml", env={}, now=NOW).registry
+    assert registry is not None
+    from compact_calendar.feeds.catalog import EntryCatalog
+    from compact_calendar.feeds.versions import advance
+
+    digests = {c.uid: c.digest for e in EntryCatalog().entries(registry) for c in e.contents}
+    versions = advance({}, digests, NOW).versions
+    print(_rss_growth(lambda: SiteRenderer().render(registry, versions, public_url=None, now=NOW)))
 
 
 def _yaml2ics_input(registry: Registry) -> str:
@@ -148,7 +204,18 @@ def main() -> None:
         db.dispose()
         print(f"   render: {full_s / load_s:.2f}x bare load (target <= 2x)")
         print(f"   export: {first_s / load_s:.2f}x bare load")
-        print(f"   render peak memory: {peak / load_peak:.2f}x bare load's (target <= 1.5x)")
+        print(
+            f"   render peak memory (tracemalloc): {peak / 1e6:.0f} MB = "
+            f"{peak / load_peak:.2f}x bare load's (target <= 1.5x)"
+        )
+        load_rss = _measure_peak_in_subprocess("load", n_events)
+        render_rss = _measure_peak_in_subprocess("render", n_events)
+        if load_rss and render_rss:
+            print(
+                f"   render peak RSS growth (own process each): {render_rss / 1e6:.0f} MB = "
+                f"{render_rss / load_rss:.2f}x bare load's {load_rss / 1e6:.0f} MB "
+                "(target <= 1.5x)"
+            )
         print(
             f"   re-render after a one-event edit (sync + render): {edit_s:.2f} s = "
             f"{edit_s / full_s:.2f}x a cold full render"
@@ -167,3 +234,10 @@ def renderer_versions(db: Database) -> Any:
     from compact_calendar.feeds.store import EntryVersionStore
 
     return EntryVersionStore(db).load()
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["peak"]:
+        _peak_command(sys.argv[2], int(sys.argv[3]))
+    else:
+        main()

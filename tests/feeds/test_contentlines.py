@@ -67,3 +67,20 @@ def test_any_text_reads_back_as_itself_from_one_property(text: str) -> None:
     )
     assert str(events[0]["SUMMARY"]) == expected
     assert set(events[0]) == {"UID", "DTSTAMP", "SUMMARY"}
+
+
+@given(st.text(alphabet="ab \\n;,é", max_size=400))
+def test_ascii_and_multibyte_lines_fold_alike_at_75_octets(text: str) -> None:
+    # ASCII lines are cut as text, others as UTF-8 bytes: both follow RFC 5545 3.1.
+    content = "DESCRIPTION:" + text
+    folded = fold(content)
+    physical = folded.encode().split(b"\r\n")
+    assert physical[-1] == b""
+    assert all(len(p) <= 75 for p in physical[:-1])
+    assert all(p.startswith(b" ") for p in physical[1:-1])
+    for piece in physical[:-2]:  # every line a fold follows
+        body = piece.removeprefix(b" ")
+        assert (len(body) - len(body.rstrip(b"\\"))) % 2 == 0, piece
+    assert b"".join(p[1:] if i else p for i, p in enumerate(physical)).decode() == content
+    # Never folded earlier than it must be: every line but the last is full or one short.
+    assert all(len(p) >= 73 for p in physical[:-2])

@@ -13,7 +13,7 @@ import pytest
 
 from compact_calendar.feeds.catalog import EntryCatalog
 from compact_calendar.feeds.render import SiteRenderer, publish
-from compact_calendar.feeds.store import EntryVersionStore
+from compact_calendar.feeds.store import EntryVersionStore, feed_entries
 from compact_calendar.feeds.versions import advance
 from compact_calendar.registry.model import Registry
 from compact_calendar.state.database import Database
@@ -135,6 +135,11 @@ def _exercise_store(db: Database) -> None:
     assert second[uid].sequence == first[uid].sequence + 1
     assert second[uid].last_modified == LATER.replace(microsecond=0)
     assert second["geneva-week@zones-test"] == first["geneva-week@zones-test"]
+    # The first store kept what it read: it must still see the other process's change,
+    # and must not record the same edit again at a later time.
+    assert store.load() == second
+    assert store.sync(edited, LATER + timedelta(hours=1)) == second
+    assert store.load() is store.load()  # unchanged table: the rows are not read again
     site = publish(edited, db, public_url=None, now=LATER, renderer=SiteRenderer())
     event = _vevents(site.resources["events/point-in-time.ics"].body)[uid]
     assert event["SEQUENCE"] == 1
@@ -144,6 +149,23 @@ def test_versions_persist_in_sqlite(tmp_path: Path) -> None:
     db = Database(f"sqlite:///{tmp_path / 'state.sqlite3'}")
     try:
         _exercise_store(db)
+    finally:
+        db.dispose()
+
+
+def test_a_store_notices_its_table_was_emptied_and_written_again(tmp_path: Path) -> None:
+    db = Database(f"sqlite:///{tmp_path / 'state.sqlite3'}")
+    try:
+        db.migrate()
+        registry = load("zones")
+        store = EntryVersionStore(db)
+        first = store.sync(registry, NOW)
+        with db.begin() as connection:
+            connection.execute(feed_entries.delete())
+        # Same rows, same SEQUENCEs, other times: only the times tell them apart.
+        again = EntryVersionStore(db).sync(registry, LATER)
+        assert again != first
+        assert store.load() == again
     finally:
         db.dispose()
 
@@ -180,3 +202,23 @@ def test_stamps_are_utc_whole_seconds() -> None:
     assert re.findall(r"DTSTAMP:(\d{8}T\d{6}Z)", body)
     assert not re.search(r"DTSTAMP:[^\r]*[^Z]\r", body)
     assert datetime(2017, 5, 1, 12, tzinfo=UTC).strftime("%Y%m%dT%H%M%SZ") in body
+
+
+def test_after_an_edit_feeds_without_the_event_are_reused_as_they_are() -> None:
+    registry = load("zones")
+    renderer = SiteRenderer()
+    versions = first_versions(registry)
+    before = render(registry, versions, renderer=renderer)
+    edited = _edit_title(registry, "geneva-week", "Geneva week (moved room)")
+    digests = {c.uid: c.digest for e in renderer.catalog.entries(edited) for c in e.contents}
+    after = render(edited, advance(versions, digests, LATER).versions, renderer=renderer)
+    # geneva-week is in no track: the track feeds are the very same objects.
+    for path in ("tracks/dst.ics", "tracks/odd.ics"):
+        assert after.resources[path] is before.resources[path], path
+    assert after.resources["calendar.ics"].body != before.resources["calendar.ics"].body
+    assert b"Geneva week (moved room)" in after.resources["calendar.ics"].body
+    # And a fresh renderer makes the same bytes the reusing one did.
+    fresh = render(edited, advance(versions, digests, LATER).versions)
+    assert {p: r.body for p, r in fresh.resources.items() if p.endswith(".ics")} == {
+        p: r.body for p, r in after.resources.items() if p.endswith(".ics")
+    }

@@ -11,8 +11,8 @@ from datetime import datetime, timedelta
 
 from compact_calendar.feeds.catalog import context_of
 from compact_calendar.feeds.contentlines import escape_text, format_duration, line
-from compact_calendar.feeds.entries import EntryContent, content_zones, entry_block, entry_content
-from compact_calendar.feeds.timezones import vtimezone
+from compact_calendar.feeds.entries import EntryContent, content_zones, entry_content, entry_pieces
+from compact_calendar.feeds.timezones import vtimezone_bytes
 from compact_calendar.feeds.versions import EntryVersion, EntryVersions, first_version
 from compact_calendar.registry.items import Item
 from compact_calendar.registry.model import Registry
@@ -31,12 +31,15 @@ REFRESH_INTERVAL = timedelta(hours=4)
 """How often subscribers are asked to re-read a feed: deadlines move, but rarely hourly."""
 
 
-def entry_order(content: EntryContent) -> tuple[datetime, str]:
-    return (content.item.start_instant, content.uid)
+def entry_order(content: EntryContent) -> tuple[float, str]:
+    return content.order
+
+
+_REFRESH = format_duration(REFRESH_INTERVAL)
 
 
 def _header(name: str, description: str | None) -> str:
-    refresh = format_duration(REFRESH_INTERVAL)
+    refresh = _REFRESH
     lines = [
         "BEGIN:VCALENDAR\r\n",
         "VERSION:2.0\r\n",
@@ -63,20 +66,23 @@ def calendar_document(
     name: str,
     description: str | None,
     contents: Sequence[EntryContent],
-    blocks: Iterable[str],
+    pieces: Iterable[bytes],
     *,
     now: datetime | None = None,
 ) -> bytes:
-    """A VCALENDAR of ``contents`` whose VEVENTs (in the same order) are ``blocks``.
+    """A VCALENDAR of ``contents`` whose VEVENTs (in the same order) are ``pieces`` joined.
 
-    ``now`` decides how far ahead the VTIMEZONEs of series that run on go.
+    ``now`` decides how far ahead the VTIMEZONEs of series that run on go. The document
+    is one join of byte pieces shared with every other feed: nothing is re-encoded.
     """
-    zones = "".join(
-        vtimezone(span.zone, span.first_year, span.last_year)
+    zones = [
+        vtimezone_bytes(span.zone, span.first_year, span.last_year)
         for span in content_zones(contents, now)
-    )
-    text = _header(name, description) + zones + "".join(blocks) + "END:VCALENDAR\r\n"
-    return text.encode()
+    ]
+    return b"".join((_header(name, description).encode(), *zones, *pieces, _END_VCALENDAR))
+
+
+_END_VCALENDAR = b"END:VCALENDAR\r\n"
 
 
 def render_item_calendar(
@@ -97,4 +103,4 @@ def render_item_calendar(
         if now is None:
             raise ValueError(f"no recorded version of {item.uid}: sync the entry versions first")
         version = first_version(content.digest, now)
-    return calendar_document(item.title, None, [content], [entry_block(content, version)], now=now)
+    return calendar_document(item.title, None, [content], entry_pieces(content, version), now=now)

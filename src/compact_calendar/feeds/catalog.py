@@ -60,6 +60,10 @@ class EntryCatalog:
     def __init__(self, writers: Sequence[PropertyWriter] = DEFAULT_WRITERS) -> None:
         self._writers = tuple(writers)
         self._cache: dict[str, EventEntries] = {}
+        # Keys by event object: the feeds, the version sync and the page ask about the
+        # same parsed registry in turn, and serialising 10,000 events costs more than
+        # everything else a re-render does.
+        self._keys: dict[int, tuple[Event, str, str]] = {}
         self._lock = threading.Lock()
 
     def entries(self, registry: Registry) -> list[EventEntries]:
@@ -74,9 +78,16 @@ class EntryCatalog:
         with self._lock:
             previous = self._cache
             current: dict[str, EventEntries] = {}
+            known_keys = self._keys
+            keys: dict[int, tuple[Event, str, str]] = {}
             result: list[EventEntries] = []
             for position, event in enumerate(registry.events):
-                key = prefix + event.model_dump_json()
+                known = known_keys.get(id(event))
+                if known is not None and known[0] is event and known[1] == prefix:
+                    key = known[2]
+                else:
+                    key = prefix + event.model_dump_json()
+                keys[id(event)] = (event, prefix, key)
                 found = current.get(key) or previous.get(key)
                 if found is None:
                     alone = registry.model_copy(update={"events": [event]})
@@ -88,4 +99,5 @@ class EntryCatalog:
                 current[key] = found
                 result.append(found)
             self._cache = current
+            self._keys = keys
         return result

@@ -16,6 +16,7 @@ import hashlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 
 from dateutil.rrule import rrulestr
 
@@ -42,6 +43,7 @@ __all__ = [
     "ZoneSpan",
     "entry_block",
     "entry_content",
+    "entry_pieces",
     "series_tzid",
     "shown_title",
 ]
@@ -201,12 +203,23 @@ def write_summary(item: Item, _context: EntryContext, out: _Lines) -> None:
     out.lines.append("TRANSP:TRANSPARENT\r\n" if free else "TRANSP:OPAQUE\r\n")
 
 
+# An event's sessions and deadlines, and many events, share places and tracks.
+@lru_cache(maxsize=4096)
+def _location_line(location: str) -> str:
+    return line("LOCATION", escape_text(location))
+
+
+@lru_cache(maxsize=1024)
+def _categories_line(names: tuple[str, ...]) -> str:
+    return line("CATEGORIES", text_list(list(names)))
+
+
 def write_place(item: Item, context: EntryContext, out: _Lines) -> None:
     if item.location:
-        out.lines.append(line("LOCATION", escape_text(item.location)))
+        out.lines.append(_location_line(item.location))
     if item.tracks:
-        names = [context.track_names.get(track, track) for track in item.tracks]
-        out.lines.append(line("CATEGORIES", text_list(names)))
+        names = tuple(context.track_names.get(track, track) for track in item.tracks)
+        out.lines.append(_categories_line(names))
     if item.url:
         out.lines.append(line("URL;VALUE=URI", item.url))
 
@@ -268,17 +281,19 @@ class EntryContent:
     """The registry-derived part of one VEVENT."""
 
     item: Item
-    body: str
-    """CRLF-terminated, folded content lines between SEQUENCE and END:VEVENT."""
+    body: bytes
+    """CRLF-terminated, folded content lines between SEQUENCE and END:VEVENT, encoded once:
+    every feed and event file joins these same bytes."""
     digest: str
     """Hash of ``body`` and ``instances``: a new digest is a new version of the entry."""
     zones: tuple[ZoneSpan, ...]
-    instances: tuple[str, ...] = ()
+    order: tuple[float, str]
+    """Where the entry goes in a feed: by start (as a timestamp, which compares faster than
+    an aware datetime), then UID; computed once, sorted by often."""
+    uid: str
+    """The item's UID, kept here as feeds look it up for every entry at every render."""
+    instances: tuple[bytes, ...] = ()
     """For a series: the bodies of the VEVENTs of its changed occurrences (RECURRENCE-ID)."""
-
-    @property
-    def uid(self) -> str:
-        return self.item.uid
 
 
 def entry_content(
@@ -287,34 +302,50 @@ def entry_content(
     out = _Lines([], {})
     for write in writers:
         write(item, context, out)
-    body = "".join(out.lines)
-    instances: list[str] = []
+    body = "".join(out.lines).encode()
+    instances: list[bytes] = []
     if item.recurrence is not None:
         for occurrence in item.recurrence.changed():
             instance = _Lines([], out.spans, out.open_zones)
             for write in writers:
                 write(occurrence_item(item, occurrence), context, instance)
-            instances.append("".join(instance.lines))
-    hashed = hashlib.blake2b(body.encode(), digest_size=16)
+            instances.append("".join(instance.lines).encode())
+    hashed = hashlib.blake2b(body, digest_size=16)
     for text in instances:
-        hashed.update(b"BEGIN:VEVENT\r\n" + text.encode())
+        hashed.update(b"BEGIN:VEVENT\r\n" + text)
     spans = tuple(
         ZoneSpan(zone_name, *years, open_ended=zone_name in out.open_zones)
         for zone_name, years in sorted(out.spans.items())
     )
-    return EntryContent(item, body, hashed.hexdigest(), spans, tuple(instances))
+    order = (item.start_instant.timestamp(), item.uid)
+    return EntryContent(item, body, hashed.hexdigest(), spans, order, item.uid, tuple(instances))
 
 
-def entry_block(content: EntryContent, version: EntryVersion) -> str:
-    """The whole VEVENT (and those of a series' changed occurrences), with the version
-    the state database gave the entry."""
+_END_VEVENT = b"END:VEVENT\r\n"
+
+
+def entry_pieces(content: EntryContent, version: EntryVersion) -> tuple[bytes, ...]:
+    """The whole VEVENT (and those of a series' changed occurrences) as byte pieces to be
+    joined, with the version the state database gave the entry.
+
+    The content's own bytes are among the pieces, not copied: a feed is one join of
+    shared pieces, and versioning an entry costs only its few header lines.
+    """
     stamp = format_utc(version.last_modified)
     head = (
         "BEGIN:VEVENT\r\n"
         + line("UID", escape_text(content.uid))
         + f"DTSTAMP:{stamp}\r\nLAST-MODIFIED:{stamp}\r\nSEQUENCE:{version.sequence}\r\n"
-    )
-    return "".join(head + body + "END:VEVENT\r\n" for body in (content.body, *content.instances))
+    ).encode()
+    pieces: list[bytes] = []
+    for body in (content.body, *content.instances):
+        pieces += (head, body, _END_VEVENT)
+    return tuple(pieces)
+
+
+def entry_block(content: EntryContent, version: EntryVersion) -> bytes:
+    """The whole VEVENT (and those of a series' changed occurrences), as bytes."""
+    return b"".join(entry_pieces(content, version))
 
 
 SERIES_ZONE_YEARS = 3

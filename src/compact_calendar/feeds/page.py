@@ -1,8 +1,11 @@
 """The web page: the next deadlines with time left, events by month, subscribe links.
 
-Rendered with Jinja2 (autoescaped: registry text is always shown as text). An event's
-card does not depend on ``now``, so cards are cached per event version and a re-render
-only re-sorts and joins them. A small inline script keeps countdowns right between
+Rendered with Jinja2 (autoescaped: registry text is always shown as text). Upcoming
+events are listed by month, whole months, until :data:`UPCOMING_EVENTS_SHOWN` are on the
+page; the page then says how many follow (the feeds have them all). An event's place
+(start, end, month, open deadlines) is cached per event version, and its card's HTML is
+rendered only when the card is shown, then cached the same way: a re-render sorts places
+and joins cached cards. A small inline script keeps countdowns right between
 renders, shows times in the reader's zone, and completes feed addresses from the page's
 own location when no public URL is known.
 
@@ -42,6 +45,7 @@ __all__ = [
     "OCCURRENCES_SHOWN",
     "OCCURRENCE_HORIZON",
     "PAST_EVENTS_SHOWN",
+    "UPCOMING_EVENTS_SHOWN",
     "PageRenderer",
     "feed_links",
 ]
@@ -51,6 +55,10 @@ HTML_CONTENT_TYPE = "text/html; charset=utf-8"
 DEADLINES_SHOWN = 12
 """The page lists this many open deadlines first; each event card lists its own too."""
 PAST_EVENTS_SHOWN = 50
+UPCOMING_EVENTS_SHOWN = 300
+"""The page lists upcoming events month by month, whole months, until this many are shown:
+a page of every event of a large registry is too big to read (or load on a phone); the
+feeds and each event's ``.ics`` file have everything, and the page says how many follow."""
 OCCURRENCE_HORIZON = timedelta(days=400)
 """How far ahead a recurring event's card lists its occurrences (as reminders are planned)."""
 OCCURRENCES_SHOWN = 6
@@ -85,6 +93,8 @@ class DeadlineRow:
     due: datetime
     due_text: str
     left: str
+    event_link: str
+    """The event's card on the page, or its ``.ics`` file when the card is not shown."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,11 +114,19 @@ class OccurrenceRow:
 
 
 @dataclass(frozen=True, slots=True)
-class EventCard:
-    html: Markup
+class CardPlace:
+    """Where an event's card goes on the page: what sorting and grouping need, and what
+    its HTML is rendered from once it is shown."""
+
+    event_id: str
     start: datetime
     end: datetime
     month: str
+    timing: AllDay | Timed
+    month_only: bool
+    occurrences: tuple[Item, ...]
+    deadlines: tuple[tuple[datetime, Item], ...]
+    """The event's deadlines that are not cancelled, with the instants they fall due."""
 
 
 # Percent-encoding by one translate over the UTF-8 bytes: urllib's quote goes character
@@ -219,8 +237,9 @@ def coming_occurrences(series: Item, now: datetime, horizon: timedelta) -> list[
 
 
 class PageRenderer:
-    """Renders ``index.html``; caches each event's card by the event's version (and a
-    recurring event's by the occurrences it lists)."""
+    """Renders ``index.html``. Each event's place on the page is cached by the event's
+    version (a recurring event's by the occurrences it lists), and its card's HTML is
+    rendered only when the card is shown, then cached the same way."""
 
     def __init__(self, horizon: timedelta = OCCURRENCE_HORIZON) -> None:
         self.horizon = horizon
@@ -233,32 +252,54 @@ class PageRenderer:
         )
         self._page = self.env.get_template("index.html.j2")
         self._card = self.env.get_template("event_card.html.j2")
-        self._cards: dict[str, EventCard] = {}
+        self._places: dict[str, CardPlace] = {}
+        self._cards: dict[str, Markup] = {}
         self._lock = threading.Lock()
 
-    def card(
+    def place(
         self, registry: Registry, entries: EventEntries, occurrences: Sequence[Item] = ()
-    ) -> EventCard:
+    ) -> CardPlace:
         event = entries.event
         timing, month_only = event_timing(event, registry.calendar.timezone)
         event_zone = event.timezone or registry.calendar.timezone
         start, end = _span_instants(timing, event_zone)
-        if isinstance(timing, Timed) and end == start:
-            end = start  # a point in time: over once it has happened
+        if occurrences:
+            # The card sits in the month of the next occurrence and stays up until the
+            # last one listed is over.
+            start = _span_instants(occurrences[0].timing, event_zone)[0]
+            end = _span_instants(occurrences[-1].timing, event_zone)[1]
+            timing = occurrences[0].timing
+        month_day = timing.first if isinstance(timing, AllDay) else timing.start.date()
+        deadlines = tuple(
+            (due_instant(c.item), c.item)
+            for c in entries.contents
+            if c.item.kind == "deadline" and c.item.status != "cancelled"
+        )
+        return CardPlace(
+            event.id,
+            start,
+            end,
+            f"{month_day:%B %Y}",
+            timing,
+            month_only,
+            tuple(occurrences),
+            deadlines,
+        )
+
+    def card(self, registry: Registry, entries: EventEntries, place: CardPlace) -> Markup:
+        event = entries.event
+        event_zone = event.timezone or registry.calendar.timezone
+        timing = place.timing
         items = [c.item for c in entries.contents]
         series = next((i for i in items if i.recurrence is not None), None)
         rows = None
-        when = describe_span(timing, event_zone, month_only=month_only)
+        when = describe_span(timing, event_zone, month_only=place.month_only)
         if series is not None:
-            rows = [_occurrence_row(series, o) for o in occurrences]
-            if occurrences:
-                # The card sits in the month of the next occurrence and stays up until
-                # the last one listed is over.
-                start = _span_instants(occurrences[0].timing, event_zone)[0]
-                end = _span_instants(occurrences[-1].timing, event_zone)[1]
-                timing = occurrences[0].timing
-                coming = [o for o in occurrences if o.status != "cancelled"] or occurrences
-                when = describe_span(coming[0].timing, event_zone)
+            rows = [_occurrence_row(series, o) for o in place.occurrences]
+            if place.occurrences:
+                coming = [o for o in place.occurrences if o.status != "cancelled"]
+                next_one = (coming or list(place.occurrences))[0]
+                when = describe_span(next_one.timing, event_zone)
         parts = [i for i in items if i.kind == "session"]
         deadlines = [i for i in items if i.kind == "deadline"]
         details = _short("\n\n".join(x for x in (event.description, event.url) if x and x.strip()))
@@ -268,8 +309,8 @@ class PageRenderer:
             when=when,
             zone=event_zone,
             timed=isinstance(timing, Timed),
-            start_iso=_utc_iso(start),
-            end_iso=_utc_iso(end),
+            start_iso=_utc_iso(place.start),
+            end_iso=_utc_iso(place.end),
             local_start=local_start,
             sessions=[(s, describe_span(s.timing, s.zone, month_only=s.month_only)) for s in parts],
             deadlines=[(d, due_text(d), _utc_iso(due_instant(d))) for d in deadlines],
@@ -287,9 +328,8 @@ class PageRenderer:
             occurrences=rows,
             occurrences_shown=OCCURRENCES_SHOWN,
         )
-        month_day = timing.first if isinstance(timing, AllDay) else timing.start.date()
         # The card template autoescapes every registry value; its output is safe HTML.
-        return EventCard(Markup(html), start, end, f"{month_day:%B %Y}")  # noqa: S704
+        return Markup(html)  # noqa: S704
 
     def render(
         self,
@@ -301,8 +341,8 @@ class PageRenderer:
         now: datetime,
     ) -> Resource:
         with self._lock:
-            cards: dict[str, EventCard] = {}
-            keys: list[str] = []
+            places: dict[str, CardPlace] = {}
+            placed: list[tuple[CardPlace, str, EventEntries]] = []
             for entries in events:
                 series = next(
                     (c.item for c in entries.contents if c.item.recurrence is not None), None
@@ -312,38 +352,70 @@ class PageRenderer:
                 if series is not None:
                     occurrences = coming_occurrences(series, now, self.horizon)
                     key += "@" + "|".join(o.key for o in occurrences)
-                cached = self._cards.get(key) or cards.get(key)
-                cards[key] = cached or self.card(registry, entries, occurrences)
-                keys.append(key)
+                found = places.get(key) or self._places.get(key)
+                if found is None:
+                    found = self.place(registry, entries, occurrences)
+                places[key] = found
+                placed.append((found, key, entries))
+            self._places = places
+
+            placed.sort(key=lambda p: (p[0].start, p[0].end, p[0].event_id))
+            upcoming = [p for p in placed if p[0].end > now]
+            past = [p for p in reversed(placed) if p[0].end <= now][:PAST_EVENTS_SHOWN]
+            months: dict[str, list[tuple[CardPlace, str, EventEntries]]] = {}
+            shown = 0
+            for entry in upcoming:
+                month = entry[0].month
+                if month not in months and shown >= UPCOMING_EVENTS_SHOWN:
+                    break
+                months.setdefault(month, []).append(entry)
+                shown += 1
+            later = len(upcoming) - shown
+            cards: dict[str, Markup] = {}
+
+            def html(entry: tuple[CardPlace, str, EventEntries]) -> Markup:
+                place, key, entries = entry
+                found = cards.get(key) or self._cards.get(key)
+                if found is None:
+                    found = self.card(registry, entries, place)
+                cards[key] = found
+                return found
+
+            month_cards = [(month, [html(e) for e in shown_]) for month, shown_ in months.items()]
+            past_cards = [html(e) for e in past]
             self._cards = cards
-        ordered = sorted((cards[k] for k in keys), key=lambda c: (c.start, c.end, c.html))
-        upcoming = [c for c in ordered if c.end > now]
-        past = [c for c in reversed(ordered) if c.end <= now][:PAST_EVENTS_SHOWN]
-        months: dict[str, list[EventCard]] = {}
-        for card in upcoming:
-            months.setdefault(card.month, []).append(card)
+        on_page = {e[0].event_id for shown_ in months.values() for e in shown_}
+        on_page.update(e[0].event_id for e in past)
 
         open_deadlines = sorted(
             (
-                c.item
-                for e in events
-                for c in e.contents
-                if c.item.kind == "deadline"
-                and c.item.status != "cancelled"
-                and due_instant(c.item) > now
+                (due, item.uid, item)
+                for place, _key, _entries in placed
+                for due, item in place.deadlines
+                if due > now
             ),
-            key=lambda item: (due_instant(item), item.uid),
+            key=lambda row: row[:2],
         )
         rows = [
-            DeadlineRow(item, due_instant(item), due_text(item), time_left(due_instant(item), now))
-            for item in open_deadlines[:DEADLINES_SHOWN]
+            DeadlineRow(
+                item,
+                due,
+                due_text(item),
+                time_left(due, now),
+                f"#event-{item.event.id}"
+                if item.event.id in on_page
+                else f"events/{item.event.id}.ics",
+            )
+            for due, _uid, item in open_deadlines[:DEADLINES_SHOWN]
         ]
-        html = self._page.render(
+        html_text = self._page.render(
             calendar=registry.calendar,
             deadlines=rows,
             more_deadlines=max(0, len(open_deadlines) - DEADLINES_SHOWN),
-            months=list(months.items()),
-            past=past,
+            months=month_cards,
+            later_events=later,
+            last_month=next(reversed(months), None),
+            past=past_cards,
             feeds=[feed_links(feed, public_url) for feed in feeds],
             public_url=public_url,
             now=now,
@@ -352,7 +424,7 @@ class PageRenderer:
         )
         return Resource(
             path=PAGE_PATH,
-            body=html.encode(),
+            body=html_text.encode(),
             content_type=HTML_CONTENT_TYPE,
             last_modified=now.replace(microsecond=0),
         )

@@ -49,16 +49,54 @@ def _read(connection: Connection) -> dict[str, EntryVersion]:
     return {uid: EntryVersion(digest, seq, _utc(when)) for uid, digest, seq, when in rows}
 
 
+_Fingerprint = tuple[int, int, datetime | None]
+
+
+def _fingerprint(connection: Connection) -> _Fingerprint:
+    count, total, newest = connection.execute(
+        sa.select(
+            sa.func.count(),
+            sa.func.coalesce(sa.func.sum(feed_entries.c.sequence), 0),
+            sa.func.max(feed_entries.c.last_modified),
+        )
+    ).one()
+    return int(count), int(total), None if newest is None else _utc(newest)
+
+
+def _fingerprint_of(versions: EntryVersions) -> _Fingerprint:
+    """Rows are never deleted and every change adds a row or raises a SEQUENCE, so the
+    number of rows and the sum of their SEQUENCEs tell whether anything was recorded;
+    the newest change tells a database recreated since from the one that was read."""
+    return (
+        len(versions),
+        sum(version.sequence for version in versions.values()),
+        max((version.last_modified for version in versions.values()), default=None),
+    )
+
+
 class EntryVersionStore:
-    """Per-UID content digest, SEQUENCE and modification time in the state database."""
+    """Per-UID content digest, SEQUENCE and modification time in the state database.
+
+    The versions last read are kept: when the table's fingerprint shows no change since,
+    a render reads two numbers instead of every row.
+    """
 
     def __init__(self, db: Database, catalog: EntryCatalog | None = None) -> None:
         self.db = db
         self.catalog = catalog or EntryCatalog()
+        self._known: tuple[_Fingerprint, dict[str, EntryVersion]] | None = None
+
+    def _current(self, connection: Connection) -> dict[str, EntryVersion]:
+        known = self._known
+        if known is not None and known[0] == _fingerprint(connection):
+            return known[1]
+        versions = _read(connection)
+        self._known = (_fingerprint_of(versions), versions)
+        return versions
 
     def load(self) -> EntryVersions:
         with self.db.begin() as connection:
-            return _read(connection)
+            return self._current(connection)
 
     def sync(self, registry: Registry, now: datetime) -> EntryVersions:
         """Record the registry's entries as of ``now``; the versions to render with."""
@@ -77,7 +115,7 @@ class EntryVersionStore:
             if not self.db.is_sqlite:
                 connection.execute(sa.text(f"SELECT pg_advisory_xact_lock({_PG_LOCK_KEY})"))
             # Read again under the lock: another process may have recorded the change.
-            update = advance(_read(connection), digests, now)
+            update = advance(self._current(connection), digests, now)
             rows = [
                 {
                     "row_uid": uid,
@@ -96,4 +134,5 @@ class EntryVersionStore:
                     feed_entries.update().where(feed_entries.c.uid == sa.bindparam("row_uid")),
                     changed,
                 )
-            return update.versions
+        self._known = (_fingerprint_of(update.versions), update.versions)
+        return update.versions

@@ -17,7 +17,7 @@ from functools import lru_cache
 from compact_calendar.feeds.contentlines import format_local, line
 from compact_calendar.registry.values import AOE, zone
 
-__all__ = ["Transition", "publishes_tzid", "transitions", "vtimezone"]
+__all__ = ["Transition", "publishes_tzid", "transitions", "vtimezone", "vtimezone_bytes"]
 
 _UTC_NAMES = frozenset(
     {
@@ -85,38 +85,60 @@ class Transition:
     name: str
 
 
-def transitions(zone_name: str, first_year: int, last_year: int) -> list[Transition]:
-    """The offset changes of the years given, preceded by the one in force at their start.
+def _record(tz: tzinfo, before: datetime, after: datetime) -> Transition:
+    instant = _change_between(tz, before, after)
+    old, new = _offset(tz, instant - timedelta(seconds=1)), _offset(tz, instant)
+    return Transition(instant, old[0], new[0], bool(new[1]), new[2])
 
-    A zone that has not changed within the lookback gets one transition into its
-    constant offset.
-    """
+
+def _changes_between(tz: tzinfo, start: datetime, stop: datetime) -> list[Transition]:
+    """The changes found day by day from ``start`` to ``stop`` (exclusive)."""
+    changes: list[Transition] = []
+    cursor, current = start, _offset(tz, start)
+    while cursor < stop:
+        later = cursor + timedelta(days=1)
+        following = _offset(tz, later)
+        if following != current:
+            changes.append(_record(tz, cursor, later))
+        cursor, current = later, following
+    return changes
+
+
+@lru_cache(maxsize=1024)
+def _in_force(zone_name: str, first_year: int) -> Transition:
+    """The change in force when ``first_year`` starts, searched backwards a week at a time;
+    a zone that has not changed within the lookback gets one into its constant offset."""
     tz = zone(zone_name)
     start = datetime(first_year, 1, 1, tzinfo=UTC) - timedelta(days=1)
-    end = datetime(last_year + 1, 1, 1, tzinfo=UTC) + timedelta(days=1)
-    changes: list[Transition] = []
-
-    def record(before: datetime, after: datetime) -> None:
-        instant = _change_between(tz, before, after)
-        old, new = _offset(tz, instant - timedelta(seconds=1)), _offset(tz, instant)
-        changes.append(Transition(instant, old[0], new[0], bool(new[1]), new[2]))
-
-    # The change in force at the start, searched backwards a week at a time.
     cursor, current = start, _offset(tz, start)
     while cursor > start - _LOOKBACK:
         earlier = cursor - timedelta(days=7)
         if _offset(tz, earlier) != current:
-            record(earlier, cursor)
-            break
+            return _record(tz, earlier, cursor)
         cursor = earlier
-    else:
-        changes.append(Transition(cursor, current[0], current[0], bool(current[1]), current[2]))
-    cursor = start
-    while cursor < end:
-        later = cursor + timedelta(days=1)
-        if _offset(tz, later) != _offset(tz, cursor):
-            record(cursor, later)
-        cursor = later
+    return Transition(cursor, current[0], current[0], bool(current[1]), current[2])
+
+
+@lru_cache(maxsize=1024)
+def _year_changes(zone_name: str, year: int) -> tuple[Transition, ...]:
+    """The changes of the days starting from 31 December before ``year`` to 30 December."""
+    start = datetime(year, 1, 1, tzinfo=UTC) - timedelta(days=1)
+    stop = datetime(year + 1, 1, 1, tzinfo=UTC) - timedelta(days=1)
+    return tuple(_changes_between(zone(zone_name), start, stop))
+
+
+def transitions(zone_name: str, first_year: int, last_year: int) -> list[Transition]:
+    """The offset changes of the years given, preceded by the one in force at their start.
+
+    A zone that has not changed within the lookback gets one transition into its
+    constant offset. Each year is scanned once, whatever span it is asked for in.
+    """
+    changes = [_in_force(zone_name, first_year)]
+    for year in range(first_year, last_year + 1):
+        changes += _year_changes(zone_name, year)
+    # And the two days past the last year, as a VTIMEZONE's last rule may start then.
+    tail = datetime(last_year + 1, 1, 1, tzinfo=UTC) - timedelta(days=1)
+    changes += _changes_between(zone(zone_name), tail, tail + timedelta(days=2))
     return changes
 
 
@@ -146,3 +168,9 @@ def vtimezone(zone_name: str, first_year: int, last_year: int) -> str:
         lines.append(f"END:{kind}\r\n")
     lines.append("END:VTIMEZONE\r\n")
     return "".join(lines)
+
+
+@lru_cache(maxsize=256)
+def vtimezone_bytes(zone_name: str, first_year: int, last_year: int) -> bytes:
+    """:func:`vtimezone`, encoded once for the many feeds and event files that use it."""
+    return vtimezone(zone_name, first_year, last_year).encode()
