@@ -20,11 +20,11 @@ from compact_calendar.feeds.calendars import calendar_document, entry_order, ver
 from compact_calendar.feeds.catalog import EntryCatalog, EventEntries
 from compact_calendar.feeds.entries import EntryContent, entry_pieces
 from compact_calendar.feeds.feedlist import feeds_of
-from compact_calendar.feeds.gcpause import cycle_collection_paused
 from compact_calendar.feeds.page import PageRenderer
 from compact_calendar.feeds.site import CALENDAR_CONTENT_TYPE, Resource, Site
 from compact_calendar.feeds.store import EntryVersionStore
 from compact_calendar.feeds.versions import EntryVersion, EntryVersions
+from compact_calendar.gcpause import cycle_collection_paused
 from compact_calendar.registry.model import Registry
 from compact_calendar.state.database import Database
 

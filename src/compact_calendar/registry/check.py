@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import difflib
-import gc
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -17,6 +16,7 @@ from typing import Any
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from compact_calendar.errors import Diagnostic
+from compact_calendar.gcpause import cycle_collection_paused
 from compact_calendar.registry.model import (
     CalendarInfo,
     Channel,
@@ -77,13 +77,8 @@ def check_registry(
     text: str, *, filename: str, env: Mapping[str, str], now: datetime
 ) -> CheckedRegistry:
     # Validation allocates many objects and frees none; collections would find nothing.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with cycle_collection_paused():
         return _check(text, filename=filename, env=env, now=now)
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def _check(text: str, *, filename: str, env: Mapping[str, str], now: datetime) -> CheckedRegistry:

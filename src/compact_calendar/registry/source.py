@@ -11,7 +11,6 @@ so the model decides what they mean.
 
 from __future__ import annotations
 
-import gc
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ import yaml
 from yaml.constructor import SafeConstructor
 
 from compact_calendar.errors import Diagnostic
+from compact_calendar.gcpause import cycle_collection_paused
 
 __all__ = ["MAX_REGISTRY_BYTES", "Path", "Position", "SourceMap", "YamlProblem", "load_yaml"]
 
@@ -295,10 +295,9 @@ def load_yaml(
     builder = _Builder(env if env is not None else {}, budget=max(10_000, len(text)))
     # Building a large tree of new containers triggers full collections that find nothing
     # to free; pausing the collector for the build halves its time on big registries.
-    collecting = gc.isenabled()
-    gc.disable()
     try:
-        data = builder.build(node, ())
+        with cycle_collection_paused():
+            data = builder.build(node, ())
     except _Abort as exc:
         return None, SourceMap(node), [*builder.problems, exc.problem]
     except RecursionError:
@@ -307,9 +306,6 @@ def load_yaml(
             SourceMap(node),
             [YamlProblem((), _pos(node), "the document is nested too deeply to be a registry")],
         )
-    finally:
-        if collecting:
-            gc.enable()
     return data, SourceMap(node), builder.problems
 
 

@@ -6,7 +6,7 @@ import gc
 
 import pytest
 
-from compact_calendar.feeds.gcpause import cycle_collection_paused
+from compact_calendar.gcpause import cycle_collection_paused
 
 
 def test_a_running_collector_is_paused_within_and_resumed_after() -> None:
