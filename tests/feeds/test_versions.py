@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -171,30 +170,12 @@ def test_a_store_notices_its_table_was_emptied_and_written_again(tmp_path: Path)
 
 
 @pytest.mark.postgres
-def test_versions_persist_in_postgresql() -> None:
-    import sqlalchemy as sa
-
-    url = os.environ.get(
-        "COMPACT_CALENDAR_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test"
-    )
-    admin = Database(url)
-    schema = f"feeds_{os.getpid()}"
+def test_versions_persist_in_postgresql(pg_schema_url: str) -> None:
+    db = Database(pg_schema_url)
     try:
-        with admin.begin() as connection:
-            connection.execute(sa.text(f"CREATE SCHEMA {schema}"))
-        db = Database(url + f"?options=-csearch_path%3D{schema}")
-        try:
-            _exercise_store(db)
-        finally:
-            db.dispose()
-    except Exception as exc:  # pragma: no cover - reported, not hidden
-        if "Connection refused" in str(exc):
-            pytest.fail(f"PostgreSQL at 127.0.0.1:5432 is not running: {exc}")
-        raise
+        _exercise_store(db)
     finally:
-        with admin.begin() as connection:
-            connection.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-        admin.dispose()
+        db.dispose()
 
 
 def test_stamps_are_utc_whole_seconds() -> None:
