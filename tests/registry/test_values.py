@@ -112,8 +112,22 @@ def test_slugs_urls_and_emails() -> None:
     for bad in ("GCM", "-a", "a-", "a b", "a.b", "a" * 65, ""):
         with pytest.raises(ValueError, match="lowercase"):
             check_slug(bad)
-    assert check_url("https://fs22.formsite.com/unngls/form45/index.html")
-    for bad in ("ftp://x.org", "https://", "javascript:alert(1)", "http://a b.org"):
+    for good in (
+        "https://fs22.formsite.com/unngls/form45/index.html",
+        "https://a.org:8443/x?y=1#z",
+        "http://[::1]:8000/",
+        "https://bücher.example/",
+    ):
+        assert check_url(good) == good
+    for bad in (
+        "ftp://x.org",
+        "https://",
+        "javascript:alert(1)",
+        "http://a b.org",
+        "https://-a.org",
+        "http:///x",
+        "https://a.org/ b",
+    ):
         with pytest.raises(ValueError, match="web address"):
             check_url(bad)
     assert check_email("mfa@mfasia.org") == "mfa@mfasia.org"

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from functools import lru_cache
 from typing import Annotated, Any
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from pydantic import PlainSerializer, PlainValidator, WithJsonSchema
@@ -47,6 +46,12 @@ _DATETIME = re.compile(
 _SHORT_OFFSET = re.compile(r"^(\d+)\s*([dhmw])$")
 _ISO_DURATION = re.compile(
     r"^P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$", re.IGNORECASE
+)
+# scheme://[userinfo@]host[:port][/path][?query][#fragment], host a name or [IPv6].
+_WEB_URL = re.compile(
+    r"^https?://(?:[^/?#@\s]+@)?(?:[^\W_](?:[\w.-]*[^\W_])?|\[[0-9A-Fa-f:.]+\])"
+    r"(?::\d{1,5})?(?:[/?#]\S*)?$",
+    re.IGNORECASE,
 )
 _URL_FORBIDDEN = re.compile(r"[\s\x00-\x1f\x7f]")
 _TIME_OF_DAY = re.compile(r"^(\d{1,2}):(\d{2})$")
@@ -226,16 +231,7 @@ def check_slug(value: Any) -> str:
 def check_url(value: Any) -> str:
     if isinstance(value, str):
         text = value.strip()
-        try:
-            parts = urlsplit(text)
-        except ValueError:
-            parts = None
-        if (
-            parts is not None
-            and parts.scheme in ("http", "https")
-            and parts.hostname
-            and not _URL_FORBIDDEN.search(text)
-        ):
+        if _WEB_URL.match(text) and not _URL_FORBIDDEN.search(text):
             return text
     raise ValueError(
         f"`{value}` is not a web address: write a full http:// or https:// URL "
