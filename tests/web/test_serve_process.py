@@ -98,6 +98,20 @@ def test_sigint_stops_gracefully_with_exit_0(server: ServeProcess) -> None:
     assert server.terminate(signal.SIGINT) == 0
 
 
+def test_a_second_signal_forces_the_exit_without_a_traceback(registry: Path) -> None:
+    # As when `make run` is stopped: make and the server each get the signal.
+    serving = ServeProcess.start(registry)
+    try:
+        serving.process.send_signal(signal.SIGTERM)
+        serving.process.send_signal(signal.SIGTERM)
+        serving.process.wait(15)
+        output = serving.drain()
+        assert "Traceback" not in output
+        assert any(e.get("event") == "stopped" for e in serving.logs)
+    finally:
+        serving.kill()
+
+
 def test_an_invalid_registry_at_start_fails_fast_with_every_error(registry: Path) -> None:
     registry.write_text(registry.read_text().replace("    title:", "    titel:", 2))
     serving = ServeProcess.start(registry, "--no-reminders", wait=False)

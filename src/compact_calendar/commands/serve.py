@@ -122,9 +122,13 @@ def run(args: argparse.Namespace) -> int:
         )
         try:
             yield
+        except asyncio.CancelledError:
+            # A second signal forces the exit: clean up what can be, without a traceback.
+            pass
         finally:
             stop.set()
-            await watching
+            with contextlib.suppress(asyncio.CancelledError):
+                await watching
             if reminders is not None:
                 await reminders.stop()
             logger.info("stopped", extra={"event": "stopped"})
