@@ -81,3 +81,5 @@ def configure_logging(
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     # watchfiles says "1 change detected" at INFO; the reloader says what it did with it.
     logging.getLogger("watchfiles").setLevel(logging.WARNING)
+    # httpx logs every webhook request at INFO; the dispatcher logs each outcome.
+    logging.getLogger("httpx").setLevel(logging.WARNING)

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from compact_calendar.config import Settings
 from compact_calendar.errors import CompactCalendarError, RegistryInvalid
+from compact_calendar.logs import LOG_FORMATS, configure_logging
 from compact_calendar.registry_file import load_registry
 from compact_calendar.reminders.service import ReminderService
 from compact_calendar.state.database import Database
@@ -33,6 +34,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=POLL_SECONDS,
         metavar="SECONDS",
         help=f"how often to check the registry file for changes (default {POLL_SECONDS:g})",
+    )
+    parser.add_argument(
+        "--log-format", choices=LOG_FORMATS, default="text", help="text (default) or json lines"
     )
 
 
@@ -80,12 +84,7 @@ async def _run(settings: Settings, poll: float) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    # Their INFO lines are one per job run and per request: noise next to ours.
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    configure_logging(args.log_format)
     settings = Settings.from_env(registry=args.registry)
     asyncio.run(_run(settings, args.poll))
     return 0
