@@ -47,7 +47,9 @@ async def test_attachment_carries_the_feeds_uid_and_bumped_sequence(tmp_path: Pa
 
     async with httpx.AsyncClient() as http:
         channel = build_channel(
-            "secretariat", moved.channels["secretariat"], ChannelContext(settings, http)
+            "secretariat",
+            moved.channels["secretariat"],
+            ChannelContext(settings, http, registry=lambda: moved),
         )
         try:
             sent = delivery_for(moved, find_item(moved, KEY), now=NOW)

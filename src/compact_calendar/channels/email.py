@@ -317,7 +317,7 @@ def build(name: str, config: ChannelConfig, context: ChannelContext) -> EmailCha
 
     settings = context.settings
     templates = Templates(override_directory(settings.registry))
-    calendar = FeedCalendar(settings.database_url, settings.registry)
+    calendar = FeedCalendar(settings.database_url, context.registry)
     return EmailChannel.from_config(
         name, config, settings, templates=templates, calendar_for=calendar
     )

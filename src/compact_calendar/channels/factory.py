@@ -43,12 +43,15 @@ ChannelConfig = EmailChannel | WebhookChannel
 
 @dataclass(frozen=True, slots=True)
 class ChannelContext:
-    """What builders may use: settings, one shared HTTP client, the wall clock."""
+    """What builders may use: settings, one shared HTTP client, the wall clock, and the
+    registry the channels were last built from."""
 
     settings: Settings
     http: httpx.AsyncClient
     wall_clock: Callable[[], float] = field(default=time.time)
     """Seconds since the epoch, for transport-level stamps (``webhook-timestamp``)."""
+    registry: Callable[[], Registry | None] = field(default=lambda: None)
+    """The current registry (``None`` before the first :meth:`ChannelSet.update`)."""
 
 
 ChannelBuilder = Callable[[str, ChannelConfig, ChannelContext], Channel]
@@ -111,7 +114,10 @@ class ChannelSet:
 
     def __init__(self, settings: Settings, *, http: httpx.AsyncClient | None = None) -> None:
         self._owns_http = http is None
-        self.context = ChannelContext(settings, http or http_client())
+        self._registry: Registry | None = None
+        self.context = ChannelContext(
+            settings, http or http_client(), registry=lambda: self._registry
+        )
         self._channels: dict[str, tuple[ChannelConfig, Channel]] = {}
 
     def __getitem__(self, name: str) -> Channel:
@@ -123,6 +129,7 @@ class ChannelSet:
 
     async def update(self, registry: Registry) -> dict[str, str]:
         """Build the registry's channels; returns the ones that failed, with the reason."""
+        self._registry = registry
         failures: dict[str, str] = {}
         wanted: Mapping[str, ChannelConfig] = registry.channels
         for name in list(self._channels):
