@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 from compact_calendar.registry.values import parse_offset
 from compact_calendar.reminders.planning import (
     delivery_id,
-    item_moment,
     plan,
     remind_at,
     reminder_key,
@@ -281,7 +280,7 @@ events:
         now=NOW,
     )
     for reminder in plan(registry, NOW).reminders:
-        assert reminder.moment == item_moment(reminder.item)
+        assert reminder.moment == reminder.item.moment
         assert reminder.due == remind_at(reminder.item, reminder.offset)
         assert reminder.due < reminder.moment
 

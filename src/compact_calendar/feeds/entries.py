@@ -239,7 +239,7 @@ def description_text(item: Item) -> str:
         parts.append(item.description.strip())
     timing = item.timing
     if item.kind == "deadline":
-        due = item.end_instant if isinstance(timing, AllDay) else item.start_instant
+        due = item.moment
         if isinstance(timing, AllDay):
             local = f"by the end of {_day(timing.last)} ({item.zone})"
         else:

@@ -147,11 +147,6 @@ def _utc_iso(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def due_instant(item: Item) -> datetime:
-    """The instant a deadline falls due: the end of its day, or its date-time."""
-    return item.end_instant if isinstance(item.timing, AllDay) else item.start_instant
-
-
 def due_text(item: Item) -> str:
     timing = item.timing
     if isinstance(timing, AllDay):
@@ -271,7 +266,7 @@ class PageRenderer:
             timing = occurrences[0].timing
         month_day = timing.first if isinstance(timing, AllDay) else timing.start.date()
         deadlines = tuple(
-            (due_instant(c.item), c.item)
+            (c.item.moment, c.item)
             for c in entries.contents
             if c.item.kind == "deadline" and c.item.status != "cancelled"
         )
@@ -313,7 +308,7 @@ class PageRenderer:
             end_iso=_utc_iso(place.end),
             local_start=local_start,
             sessions=[(s, describe_span(s.timing, s.zone, month_only=s.month_only)) for s in parts],
-            deadlines=[(d, due_text(d), _utc_iso(due_instant(d))) for d in deadlines],
+            deadlines=[(d, due_text(d), _utc_iso(d.moment)) for d in deadlines],
             track_names=[registry.tracks[t].name for t in event.tracks if t in registry.tracks],
             ics_path=f"events/{event.id}.ics",
             # One-off "add" links would add a single occurrence: a series is added whole

@@ -69,13 +69,6 @@ def place(item: Item) -> str | None:
     return item.location.split(",")[0].strip() or None
 
 
-def _moment(item: Item) -> datetime:
-    """The instant the reminder counts down to: a deadline's due time, else the start."""
-    if item.kind == "deadline":
-        return item.end_instant if isinstance(item.timing, AllDay) else item.start_instant
-    return item.start_instant
-
-
 def _days_left(item: Item, now: datetime) -> int | None:
     """Whole calendar days until an all-day item, counted in its zone; None if timed."""
     if not isinstance(item.timing, AllDay):
@@ -87,10 +80,10 @@ def _days_left(item: Item, now: datetime) -> int | None:
 def left_text(item: Item, now: datetime) -> str:
     """How long is left: "3 days" (calendar days for all-day items), "44 hours", "now"."""
     days = _days_left(item, now)
-    if _moment(item) <= now:
+    if item.moment <= now:
         return "now"
     if days is None or days < 1:
-        return time_left(_moment(item), now)
+        return time_left(item.moment, now)
     return f"{days} day{'s' * (days != 1)}"
 
 
@@ -98,7 +91,7 @@ def countdown(item: Item, now: datetime) -> str:
     """ "in 3 days", "tomorrow", "today", "in 5 hours", "now": a reminder sent 3 days
     before an all-day deadline says "in 3 days", whatever the hour it goes out."""
     days = _days_left(item, now)
-    if _moment(item) <= now:
+    if item.moment <= now:
         return "now"
     if days == 1:
         return "tomorrow"

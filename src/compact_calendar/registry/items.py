@@ -122,6 +122,14 @@ class Item:
         return localize(datetime.combine(self.timing.first, time()), self.tzinfo).astimezone(UTC)
 
     @property
+    def moment(self) -> datetime:
+        """The instant the item counts down to, in UTC: a deadline's due time (the end of
+        its day, for a date), else the start."""
+        if self.kind == "deadline" and isinstance(self.timing, AllDay):
+            return self.end_instant
+        return self.start_instant
+
+    @property
     def end_instant(self) -> datetime:
         """When the item is over (all-day: the midnight after its last day), in UTC.
 

@@ -401,7 +401,7 @@ def _check_event_items(
             )
         if item.kind != "deadline" or item.month_only:
             continue
-        due = item.end_instant if not isinstance(item.timing, Timed) else item.timing.start
+        due = item.moment
         due_path = (*item.path, "due")
         if due > event_end:
             f.error(

@@ -34,7 +34,7 @@ from sqlalchemy.engine import Connection, Dialect
 from compact_calendar.registry.items import Item, items
 from compact_calendar.registry.model import CalendarInfo, Event, Registry
 from compact_calendar.registry.values import Offset
-from compact_calendar.reminders.planning import KEY_SEPARATOR, Plan, PlannedReminder, item_moment
+from compact_calendar.reminders.planning import KEY_SEPARATOR, Plan, PlannedReminder
 from compact_calendar.state.database import Database, metadata
 
 __all__ = [
@@ -385,8 +385,8 @@ class Ledger:
             kind: RowKind
             if current is None or current.status == "cancelled":
                 kind, moment = "cancelled", record.moment
-            elif item_moment(current) != record.moment:
-                kind, moment = "moved", item_moment(current)
+            elif current.moment != record.moment:
+                kind, moment = "moved", current.moment
             else:
                 continue
             if record.moment <= now:
@@ -439,7 +439,7 @@ class Ledger:
                     items_table.update()
                     .where(items_table.c.item_key == record.item_key)
                     .values(
-                        moment=item_moment(current),
+                        moment=current.moment,
                         snapshot=item_snapshot(current, calendar),
                         updated_at=now,
                     )
@@ -598,7 +598,7 @@ class Ledger:
                     self._upsert_item(),
                     {
                         "item_key": item.key,
-                        "moment": item_moment(item),
+                        "moment": item.moment,
                         "snapshot": item_snapshot(item, calendar),
                         "updated_at": now,
                     },

@@ -39,7 +39,6 @@ __all__ = [
     "Plan",
     "PlannedReminder",
     "delivery_id",
-    "item_moment",
     "plan",
     "remind_at",
     "reminder_key",
@@ -53,13 +52,6 @@ def reminder_key(item_key: str, offset: Offset, channel: str) -> str:
     return f"{item_key}{KEY_SEPARATOR}{offset.key}{KEY_SEPARATOR}{channel}"
 
 
-def item_moment(item: Item) -> datetime:
-    """The instant reminders count down to (UTC): a deadline's due time, else the start."""
-    if item.kind == "deadline":
-        return item.end_instant if isinstance(item.timing, AllDay) else item.start_instant
-    return item.start_instant
-
-
 def remind_at(item: Item, offset: Offset) -> datetime:
     """When the reminder ``offset`` before ``item`` is due, in UTC."""
     if isinstance(item.timing, AllDay) and not offset.seconds:
@@ -68,7 +60,7 @@ def remind_at(item: Item, offset: Offset) -> datetime:
         policy = item.reminders
         local = localize(datetime.combine(day, policy.at), zone(policy.timezone))
         return local.astimezone(UTC)
-    return item_moment(item) - offset.delta
+    return item.moment - offset.delta
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,7 +137,7 @@ def plan(registry: Registry, now: datetime, *, horizon: timedelta | None = None)
         by_key[item.key] = item
         if item.month_only or item.status == "cancelled":
             continue
-        moment = item_moment(item)
+        moment = item.moment
         if moment <= now:
             continue
         channels = [c for c in item.reminders.channels if c in known_channels]

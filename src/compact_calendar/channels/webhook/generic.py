@@ -24,7 +24,6 @@ from compact_calendar.messages.headline import headline
 from compact_calendar.registry.items import AllDay, Item
 from compact_calendar.registry.model import WebhookChannel
 from compact_calendar.registry.values import zone
-from compact_calendar.reminders.planning import item_moment
 
 __all__ = ["GenericWebhook", "decode_secret", "payload", "sign"]
 
@@ -74,7 +73,7 @@ def _item(item: Item) -> dict[str, Any]:
         "month_only": item.month_only,
         "start": _instant(item.start_instant, item.zone),
         "end": _instant(item.end_instant, item.zone),
-        "moment": _instant(item_moment(item), item.zone),
+        "moment": _instant(item.moment, item.zone),
         "location": item.location,
         "url": item.url,
         "description": item.description,
