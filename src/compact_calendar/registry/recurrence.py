@@ -114,17 +114,6 @@ class Occurrence:
     location: str | None = None
     description: str | None = None
 
-    @property
-    def overridden(self) -> bool:
-        """Whether the feed needs a RECURRENCE-ID instance for this occurrence."""
-        return (
-            self.moved
-            or self.status == "cancelled"
-            or self.title is not None
-            or self.location is not None
-            or self.description is not None
-        )
-
 
 @dataclass(frozen=True, slots=True)
 class Recurrence:

@@ -10,7 +10,7 @@ import heapq
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from compact_calendar.errors import Diagnostic, Severity
@@ -449,7 +449,3 @@ def _when(item: Item) -> str:
 def _span(event: Event) -> str:
     start = _show(event.start)
     return f"{start} to {_show(event.end)}" if event.end is not None else start
-
-
-def _utc(value: datetime) -> datetime:
-    return value.astimezone(UTC)

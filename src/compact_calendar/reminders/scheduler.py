@@ -61,10 +61,6 @@ class WakeScheduler:
             replace_existing=True,
         )
 
-    def next_wake(self) -> datetime | None:
-        job = self._scheduler.get_job("due")
-        return job.next_run_time if job is not None else None
-
     def shutdown(self) -> None:
         if self._scheduler.running:
             self._scheduler.shutdown(wait=False)

@@ -86,7 +86,6 @@ class ReminderService:
         self._replan_wanted = False
         self._loop_task: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
-        self.last_summary: DispatchSummary | None = None
 
     @classmethod
     def from_env(
@@ -168,9 +167,7 @@ class ReminderService:
             view = self._view
         if view is None:
             raise UsageError("the reminder service has no registry yet: call start() first")
-        summary = await self.dispatcher.drain(view)
-        self.last_summary = summary
-        return summary
+        return await self.dispatcher.drain(view)
 
     async def replan(self) -> ReconcileReport | None:
         if self._registry is None:
