@@ -12,7 +12,19 @@ from compact_calendar.registry.check import CheckedRegistry, check_registry
 from compact_calendar.registry.model import Registry
 from compact_calendar.registry.source import MAX_REGISTRY_BYTES
 
-__all__ = ["load_registry", "read_registry"]
+__all__ = ["FileSignature", "file_signature", "load_registry", "read_registry"]
+
+FileSignature = tuple[int, int, int]
+
+
+def file_signature(path: Path) -> FileSignature | None:
+    """The file's identity, size and change time: a cheap ``stat`` that tells a save
+    (in place, or write-then-rename) from no change; ``None`` while it is missing."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return (stat.st_ino, stat.st_size, stat.st_mtime_ns)
 
 
 def _read_text(path: Path) -> tuple[str | None, Diagnostic | None]:

@@ -13,12 +13,11 @@ import contextlib
 import logging
 import signal
 from datetime import UTC, datetime
-from pathlib import Path
 
 from compact_calendar.config import Settings
 from compact_calendar.errors import CompactCalendarError, RegistryInvalid
 from compact_calendar.logs import LOG_FORMATS, configure_logging
-from compact_calendar.registry_file import load_registry
+from compact_calendar.registry_file import file_signature, load_registry
 from compact_calendar.reminders.service import ReminderService
 from compact_calendar.state.database import Database
 
@@ -40,14 +39,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _stamp(path: Path) -> tuple[int, int] | None:
-    try:
-        stat = path.stat()
-    except OSError:
-        return None
-    return (stat.st_mtime_ns, stat.st_size)
-
-
 async def _run(settings: Settings, poll: float) -> None:
     registry, _checked = load_registry(settings.registry, now=datetime.now(UTC))
     database = Database(settings.database_url)
@@ -58,17 +49,21 @@ async def _run(settings: Settings, poll: float) -> None:
         loop.add_signal_handler(sig, stop.set)
     await service.start(registry)
     log.info("worker started: %s, ledger %s", settings.registry, database.display_url)
-    seen = _stamp(settings.registry)
+    seen = file_signature(settings.registry)
     try:
         while not stop.is_set():
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), poll)
-            current = _stamp(settings.registry)
+            current = file_signature(settings.registry)
             if current == seen or current is None:
                 continue
             seen = current
             try:
-                registry, _checked = load_registry(settings.registry, now=datetime.now(UTC))
+                # Off the event loop: a large registry takes seconds to validate, and
+                # reminders due meanwhile must still go.
+                registry, _checked = await asyncio.to_thread(
+                    load_registry, settings.registry, now=datetime.now(UTC)
+                )
             except RegistryInvalid as exc:
                 log.error("registry not reloaded, keeping the last valid one: %s", exc)
                 continue

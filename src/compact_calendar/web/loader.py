@@ -13,7 +13,7 @@ from pathlib import Path
 from compact_calendar import metrics
 from compact_calendar.feeds.site import Site
 from compact_calendar.registry.model import Registry
-from compact_calendar.registry_file import load_registry
+from compact_calendar.registry_file import FileSignature, file_signature, load_registry
 from compact_calendar.web.live import Published
 
 __all__ = ["Clock", "RegistryLoader", "Render"]
@@ -48,25 +48,18 @@ class RegistryLoader:
         self.env = env
         self.clock = clock
         self.previous: Published | None = None
-        self.signature: tuple[int, int, int] | None = None
+        self.signature: FileSignature | None = None
         """The file's identity, size and change time when it was last read."""
-
-    def file_signature(self) -> tuple[int, int, int] | None:
-        try:
-            stat = self.path.stat()
-        except OSError:
-            return None
-        return (stat.st_ino, stat.st_size, stat.st_mtime_ns)
 
     def changed(self) -> bool:
         """Whether the file differs from the one last read (a cheap ``stat``)."""
-        return self.file_signature() != self.signature
+        return file_signature(self.path) != self.signature
 
     def load(self) -> Published:
         """A new version; raises RegistryInvalid or UsageError and changes nothing."""
         now = self.clock()
         # Taken before reading, so a save landing during the load still counts as a change.
-        self.signature = self.file_signature()
+        self.signature = file_signature(self.path)
         registry, _checked = load_registry(self.path, now=now, env=self.env)
         return self.rerender(registry, now=now, loaded_at=now)
 
