@@ -5,15 +5,16 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import icalendar
 import pytest
 
 from compact_calendar.feeds.catalog import EntryCatalog
 from compact_calendar.feeds.render import SiteRenderer, publish
+from compact_calendar.feeds.site import Site
 from compact_calendar.feeds.store import EntryVersionStore, feed_entries
-from compact_calendar.feeds.versions import advance
+from compact_calendar.feeds.versions import EntryVersions, advance
 from compact_calendar.registry.model import Registry
 from compact_calendar.state.database import Database
 from tests.feeds.conftest import NOW, first_versions, load, render
@@ -105,7 +106,17 @@ def test_an_entry_that_comes_back_keeps_counting() -> None:
     assert back.versions["u"].sequence == 1
 
 
-def test_rerender_after_a_one_event_edit_reuses_everything_else() -> None:
+class _Edit(NamedTuple):
+    edited: Registry
+    versions: EntryVersions
+    digests: dict[str, str]
+    before: Site
+    after: Site
+
+
+def _render_before_and_after_an_edit() -> _Edit:
+    """The "zones" registry rendered, then re-rendered by the same renderer after one
+    event's title changed."""
     registry = load("zones")
     renderer = SiteRenderer()
     versions = first_versions(registry)
@@ -113,6 +124,11 @@ def test_rerender_after_a_one_event_edit_reuses_everything_else() -> None:
     edited = _edit_title(registry, "geneva-week", "Geneva week (moved room)")
     digests = {c.uid: c.digest for e in renderer.catalog.entries(edited) for c in e.contents}
     after = render(edited, advance(versions, digests, LATER).versions, renderer=renderer)
+    return _Edit(edited, versions, digests, before, after)
+
+
+def test_rerender_after_a_one_event_edit_reuses_everything_else() -> None:
+    before, after = _render_before_and_after_an_edit()[3:]
     assert (
         after.resources["events/kathmandu-forum.ics"]
         is before.resources["events/kathmandu-forum.ics"]
@@ -186,13 +202,7 @@ def test_stamps_are_utc_whole_seconds() -> None:
 
 
 def test_after_an_edit_feeds_without_the_event_are_reused_as_they_are() -> None:
-    registry = load("zones")
-    renderer = SiteRenderer()
-    versions = first_versions(registry)
-    before = render(registry, versions, renderer=renderer)
-    edited = _edit_title(registry, "geneva-week", "Geneva week (moved room)")
-    digests = {c.uid: c.digest for e in renderer.catalog.entries(edited) for c in e.contents}
-    after = render(edited, advance(versions, digests, LATER).versions, renderer=renderer)
+    edited, versions, digests, before, after = _render_before_and_after_an_edit()
     # geneva-week is in no track: the track feeds are the very same objects.
     for path in ("tracks/dst.ics", "tracks/odd.ics"):
         assert after.resources[path] is before.resources[path], path

@@ -11,7 +11,7 @@ import difflib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, get_args
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
@@ -278,7 +278,12 @@ def _child(value: Any, part: int | str) -> tuple[bool, Any]:
     return False, None
 
 
-_TAG_PARTS = frozenset({"email", "webhook", "function-plain[check_email()]"})
+# pydantic puts a discriminated union's tag in ``loc`` (``channels.x.email.to``).
+_TAG_PARTS = frozenset(
+    tag
+    for model in (EmailChannel, WebhookChannel)
+    for tag in get_args(model.model_fields["type"].annotation)
+)
 
 
 def _diagnostic(
