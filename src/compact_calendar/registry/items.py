@@ -39,6 +39,7 @@ __all__ = [
     "localize",
     "occurrence_item",
     "occurrence_items",
+    "span_instants",
     "timing_of",
 ]
 
@@ -117,9 +118,7 @@ class Item:
     @property
     def start_instant(self) -> datetime:
         """When the item begins (all-day: midnight in its zone), in UTC."""
-        if isinstance(self.timing, Timed):
-            return self.timing.start.astimezone(UTC)
-        return localize(datetime.combine(self.timing.first, time()), self.tzinfo).astimezone(UTC)
+        return _begin(self.timing, self.tzinfo).astimezone(UTC)
 
     @property
     def moment(self) -> datetime:
@@ -135,10 +134,7 @@ class Item:
 
         For a deadline due on a date this is the end of that day: the instant it is due.
         """
-        if isinstance(self.timing, Timed):
-            return self.timing.end.astimezone(UTC)
-        end = datetime.combine(self.timing.end_exclusive, time())
-        return localize(end, self.tzinfo).astimezone(UTC)
+        return _finish(self.timing, self.tzinfo).astimezone(UTC)
 
 
 def localize(naive: datetime, tz: tzinfo) -> datetime:
@@ -153,6 +149,24 @@ def localize(naive: datetime, tz: tzinfo) -> datetime:
     # (02:30 becomes 03:30), as RFC 5545 section 3.3.5 prescribes; the round trip
     # through UTC makes that wall time explicit. Elsewhere it changes nothing.
     return aware.astimezone(UTC).astimezone(tz)
+
+
+def _begin(timing: Timing, tz: tzinfo) -> datetime:
+    if isinstance(timing, Timed):
+        return timing.start
+    return localize(datetime.combine(timing.first, time()), tz)
+
+
+def _finish(timing: Timing, tz: tzinfo) -> datetime:
+    if isinstance(timing, Timed):
+        return timing.end
+    return localize(datetime.combine(timing.end_exclusive, time()), tz)
+
+
+def span_instants(timing: Timing, tz: tzinfo) -> tuple[datetime, datetime]:
+    """Where a timing begins and ends as aware instants: all-day items from midnight in
+    ``tz`` to the midnight after their last day."""
+    return _begin(timing, tz), _finish(timing, tz)
 
 
 def _resolve_instant(value: datetime, tz: tzinfo) -> datetime:

@@ -10,11 +10,18 @@ import heapq
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from compact_calendar.errors import Diagnostic, Severity
-from compact_calendar.registry.items import Item, Timed, event_timing, items, localize
+from compact_calendar.registry.items import (
+    Item,
+    Timed,
+    event_timing,
+    items,
+    localize,
+    span_instants,
+)
 from compact_calendar.registry.model import Event, Registry, ReminderSettings
 from compact_calendar.registry.source import Path, SourceMap, format_path
 from compact_calendar.registry.values import MonthDate, Offset, When, zone
@@ -383,12 +390,7 @@ def _check_event_items(
             )
 
     timing, _ = event_timing(event, calendar_zone)
-    event_zone = zone(event.timezone or calendar_zone)
-    if isinstance(timing, Timed):
-        event_start, event_end = timing.start, timing.end
-    else:
-        event_start = localize(datetime.combine(timing.first, time()), event_zone)
-        event_end = localize(datetime.combine(timing.end_exclusive, time()), event_zone)
+    event_start, event_end = span_instants(timing, zone(event.timezone or calendar_zone))
 
     for item in event_items:
         if item.kind == "session" and (
