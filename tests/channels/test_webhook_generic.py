@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import socket
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -14,7 +15,12 @@ from compact_calendar.channels.base import Delivery
 from compact_calendar.channels.factory import ChannelContext, ChannelSet, build_channel
 from compact_calendar.channels.webhook import parse_retry_after
 from compact_calendar.channels.webhook.generic import GenericWebhook
-from compact_calendar.errors import ChannelError, PermanentDeliveryError, TransientDeliveryError
+from compact_calendar.errors import (
+    ChannelError,
+    DeliveryError,
+    PermanentDeliveryError,
+    TransientDeliveryError,
+)
 from compact_calendar.registry.model import WebhookChannel
 from compact_calendar.reminders.dispatcher import delivery_for
 from compact_calendar.reminders.ledger import LedgerRow
@@ -41,13 +47,6 @@ EVENTS = """
 
 
 @pytest.fixture
-def receiver() -> Iterator[WebhookReceiver]:
-    server = WebhookReceiver().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
 async def http() -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(timeout=httpx.Timeout(1.0), follow_redirects=False) as client:
         yield client
@@ -56,13 +55,7 @@ async def http() -> AsyncIterator[httpx.AsyncClient]:
 def _delivery(url: str) -> Delivery:
     registry = registry_from(webhook_registry(url, EVENTS), now=NOW)
     [reminder] = plan(registry, NOW - timedelta(days=1)).reminders
-    row = LedgerRow(
-        key=reminder.key, kind="reminder", item_key=reminder.item.key, channel="hook",
-        offset=reminder.offset, title=reminder.item.title, zone=reminder.zone,
-        due=reminder.due, moment=reminder.moment, status="sending", next_attempt_at=reminder.due,
-        attempts=1, lease_token="t", lease_until=None, last_status=None, last_error=None,
-        late=False, sent_at=None, previous=None,
-    )  # fmt: skip
+    row = replace(LedgerRow.planned(reminder), status="sending", attempts=1, lease_token="t")
     items = {reminder.item.key: reminder.item}
     delivery = delivery_for(row, calendar=registry.calendar, items=items, now=NOW, public_url=None)
     assert delivery is not None
@@ -116,34 +109,47 @@ async def test_a_wrong_secret_fails_verification_at_the_receiver(
     assert len(receiver.rejected) == 1
 
 
+async def _refused(
+    error: type[DeliveryError],
+    answer: Answer,
+    receiver: WebhookReceiver,
+    http: httpx.AsyncClient,
+    tmp_path: Path,
+    match: str | None = None,
+) -> DeliveryError:
+    """The ``error`` a send raises when the receiver replies ``answer``."""
+    receiver.answer = lambda _n: answer
+    with pytest.raises(error, match=match) as caught:
+        await _channel(receiver.url, http, tmp_path).send(_delivery(receiver.url))
+    return caught.value
+
+
 @pytest.mark.parametrize("status", [408, 425, 429, 500, 502, 503])
 async def test_retryable_statuses_are_transient(
     receiver: WebhookReceiver, http: httpx.AsyncClient, tmp_path: Path, status: int
 ) -> None:
-    receiver.answer = lambda _n: Answer(status, headers={"retry-after": "7"})
-    with pytest.raises(TransientDeliveryError) as caught:
-        await _channel(receiver.url, http, tmp_path).send(_delivery(receiver.url))
-    assert caught.value.status == status
-    assert caught.value.retry_after == 7.0
+    answer = Answer(status, headers={"retry-after": "7"})
+    error = await _refused(TransientDeliveryError, answer, receiver, http, tmp_path)
+    assert error.status == status
+    assert error.retry_after == 7.0
 
 
 @pytest.mark.parametrize("status", [301, 302, 400, 404, 410, 422])
 async def test_redirects_and_other_client_errors_are_permanent(
     receiver: WebhookReceiver, http: httpx.AsyncClient, tmp_path: Path, status: int
 ) -> None:
-    receiver.answer = lambda _n: Answer(status, headers={"location": "http://127.0.0.1:9/"})
-    with pytest.raises(PermanentDeliveryError) as caught:
-        await _channel(receiver.url, http, tmp_path).send(_delivery(receiver.url))
-    assert caught.value.status == status
+    answer = Answer(status, headers={"location": "http://127.0.0.1:9/"})
+    error = await _refused(PermanentDeliveryError, answer, receiver, http, tmp_path)
+    assert error.status == status
     assert receiver.attempts == 1
 
 
 async def test_a_slow_receiver_times_out_as_transient(
     receiver: WebhookReceiver, http: httpx.AsyncClient, tmp_path: Path
 ) -> None:
-    receiver.answer = lambda _n: Answer(200, delay=1.5)
-    with pytest.raises(TransientDeliveryError, match="did not answer in time"):
-        await _channel(receiver.url, http, tmp_path).send(_delivery(receiver.url))
+    answer = Answer(200, delay=1.5)
+    match = "did not answer in time"
+    await _refused(TransientDeliveryError, answer, receiver, http, tmp_path, match=match)
 
 
 async def test_a_refused_connection_is_transient(http: httpx.AsyncClient, tmp_path: Path) -> None:

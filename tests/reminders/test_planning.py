@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from compact_calendar.registry.values import parse_offset
 from compact_calendar.reminders.planning import (
+    Plan,
     delivery_id,
     plan,
     remind_at,
@@ -24,9 +27,12 @@ channels:
 """
 
 
+def plan_for(text: str, now: datetime = NOW, horizon: timedelta | None = None) -> Plan:
+    return plan(registry_from(HEADER + text, now=now), now, horizon=horizon)
+
+
 def due_times(text: str, now: datetime = NOW) -> dict[str, datetime]:
-    registry = registry_from(HEADER + text, now=now)
-    return {r.key: r.due for r in plan(registry, now).reminders}
+    return {r.key: r.due for r in plan_for(text, now).reminders}
 
 
 def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
@@ -125,28 +131,24 @@ events:
     assert times["e|1d|hook"] == utc(2017, 10, 30, 8, 0)
 
 
-def test_at_time_in_a_dst_gap_moves_forward_new_york() -> None:
-    # 2017-03-12 02:30 does not exist in New York: it becomes 03:30 EDT (07:30 UTC).
+@pytest.mark.parametrize(
+    ("at", "start", "expected"),
+    [
+        # 2017-03-12 02:30 does not exist in New York: it becomes 03:30 EDT (07:30 UTC).
+        pytest.param("02:30", "2017-03-13", utc(2017, 3, 12, 7, 30), id="gap-moves-forward"),
+        # 2017-11-05 01:30 happens twice in New York; the first is EDT (05:30 UTC).
+        pytest.param("01:30", "2017-11-06", utc(2017, 11, 5, 5, 30), id="fold-means-first"),
+    ],
+)
+def test_at_time_in_a_dst_transition_new_york(at: str, start: str, expected: datetime) -> None:
     times = due_times(
-        """
-reminders: {channels: [hook], before_session: [1d], at: "02:30", timezone: America/New_York}
+        f"""
+reminders: {{channels: [hook], before_session: [1d], at: "{at}", timezone: America/New_York}}
 events:
-  - {id: e, title: E, start: 2017-03-13, timezone: America/New_York}
+  - {{id: e, title: E, start: {start}, timezone: America/New_York}}
 """
     )
-    assert times["e|1d|hook"] == utc(2017, 3, 12, 7, 30)
-
-
-def test_at_time_in_a_dst_fold_means_the_first_occurrence_new_york() -> None:
-    # 2017-11-05 01:30 happens twice in New York; the first is EDT (05:30 UTC).
-    times = due_times(
-        """
-reminders: {channels: [hook], before_session: [1d], at: "01:30", timezone: America/New_York}
-events:
-  - {id: e, title: E, start: 2017-11-06, timezone: America/New_York}
-"""
-    )
-    assert times["e|1d|hook"] == utc(2017, 11, 5, 5, 30)
+    assert times["e|1d|hook"] == expected
 
 
 def test_timed_new_york_session_across_spring_change_is_exact() -> None:
@@ -168,19 +170,16 @@ events:
 
 
 def test_aoe_deadline_due_on_a_date_is_the_end_of_that_day_anywhere_on_earth() -> None:
-    registry = registry_from(
-        HEADER
-        + """
+    by_key = plan_for(
+        """
 reminders: {channels: [hook], before_deadline: [12h, 1d], at: "09:00", timezone: AoE}
 events:
   - id: e
     title: E
     start: 2017-09-04
     deadlines: [{id: d, title: Submit, due: 2017-08-18, timezone: AoE}]
-""",
-        now=NOW,
-    )
-    by_key = plan(registry, NOW).by_key()
+"""
+    ).by_key()
     # Due at 2017-08-19 00:00 AoE = 12:00 UTC; 12h before is exact.
     assert by_key["e/deadlines/d|12h|hook"].moment == utc(2017, 8, 19, 12, 0)
     assert by_key["e/deadlines/d|12h|hook"].due == utc(2017, 8, 19, 0, 0)
@@ -251,35 +250,31 @@ events:
 
 
 def test_horizon_leaves_out_reminders_far_ahead() -> None:
-    registry = registry_from(
-        HEADER
-        + """
+    planned = plan_for(
+        """
 reminders: {channels: [hook], before_session: [1d]}
 events:
   - {id: near, title: N, start: 2017-02-01}
   - {id: far, title: F, start: 2019-02-01}
 """,
-        now=NOW,
+        horizon=timedelta(days=400),
     )
-    planned = plan(registry, NOW, horizon=timedelta(days=400))
     assert [r.item.key for r in planned.reminders] == ["near"]
     assert set(planned.items) == {"near", "far"}
 
 
 def test_moment_and_remind_at_agree_with_items() -> None:
-    registry = registry_from(
-        HEADER
-        + """
+    planned = plan_for(
+        """
 reminders: {channels: [hook]}
 events:
   - id: e
     title: E
     start: "2017-09-04T10:00"
     deadlines: [{id: d, title: D, due: 2017-08-18}]
-""",
-        now=NOW,
+"""
     )
-    for reminder in plan(registry, NOW).reminders:
+    for reminder in planned.reminders:
         assert reminder.moment == reminder.item.moment
         assert reminder.due == remind_at(reminder.item, reminder.offset)
         assert reminder.due < reminder.moment

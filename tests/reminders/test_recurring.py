@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -56,13 +56,6 @@ def test_an_open_ended_series_is_planned_only_within_the_horizon() -> None:
     later = START + timedelta(days=365)
     ahead = plan(registry, later, horizon=timedelta(days=40)).reminders
     assert [r.key.split("|")[0] for r in ahead] == ["call@20180802T140000", "call@20180906T140000"]
-
-
-@pytest.fixture
-def receiver() -> Iterator[WebhookReceiver]:
-    server = WebhookReceiver().start()
-    yield server
-    server.stop()
 
 
 def series_registry(receiver: WebhookReceiver, events: str = SERIES) -> Registry:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -17,15 +16,7 @@ from .helpers import Clock, WebhookReceiver, registry_from, settings_for, webhoo
 
 pytestmark = pytest.mark.postgres
 
-SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 NOW = datetime(2017, 8, 1, tzinfo=UTC)
-
-
-@pytest.fixture
-def receiver() -> Iterator[WebhookReceiver]:
-    server = WebhookReceiver().start()
-    yield server
-    server.stop()
 
 
 def _events(n_events: int, per_event: int) -> str:

@@ -18,7 +18,6 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
-from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import aiosmtplib
@@ -242,7 +241,6 @@ class EmailChannel:
         name: str,
         config: EmailChannelConfig,
         settings: Settings,
-        http_client: Any = None,
         *,
         templates: Templates | None = None,
         calendar_for: CalendarSource | None = None,

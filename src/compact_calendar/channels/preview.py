@@ -7,16 +7,17 @@ over SMTP (headers, every part), or the HTTP request a webhook would POST.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 
 from compact_calendar.channels.base import Channel, Delivery
 from compact_calendar.channels.email import EmailChannel
-from compact_calendar.channels.webhook.chat import ChatChannel
+from compact_calendar.channels.webhook.chat import HEADERS, ChatChannel
 from compact_calendar.channels.webhook.generic import GenericWebhook
 
 __all__ = ["render_preview"]
 
 
-def _request(url: str, headers: dict[str, str], body: bytes) -> str:
+def _request(url: str, headers: Mapping[str, str], body: bytes) -> str:
     lines = [f"POST {url}", *(f"{name}: {value}" for name, value in headers.items()), ""]
     try:
         shown = json.dumps(json.loads(body), ensure_ascii=False, indent=2)
@@ -38,7 +39,7 @@ async def render_preview(channel: Channel, delivery: Delivery) -> str:
         return envelope + message.as_bytes().decode("utf-8", errors="replace")
     if isinstance(channel, ChatChannel):
         url, body = channel.render(delivery)
-        return _request(url, {"content-type": "application/json; charset=utf-8"}, body)
+        return _request(url, HEADERS, body)
     if isinstance(channel, GenericWebhook):
         body, headers = channel.request(delivery)
         return _request(channel.url, headers, body)

@@ -11,19 +11,19 @@ import argparse
 import asyncio
 import json
 import sys
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from compact_calendar.channels.factory import ChannelSet
 from compact_calendar.channels.preview import render_preview
+from compact_calendar.channels.webhook import utc_iso
 from compact_calendar.config import Settings
 from compact_calendar.errors import ChannelError, UsageError
 from compact_calendar.registry.model import Registry
 from compact_calendar.registry.values import MonthDate, parse_when, zone
 from compact_calendar.registry_file import load_registry
 from compact_calendar.reminders.ledger import STATUSES, Ledger, LedgerRow
-from compact_calendar.reminders.planning import PlannedReminder, plan
+from compact_calendar.reminders.planning import plan
 from compact_calendar.reminders.service import preview_delivery
 from compact_calendar.state.database import Database
 
@@ -83,82 +83,27 @@ def _statuses(values: list[str] | None) -> list[str] | None:
     return wanted
 
 
-@dataclass(frozen=True, slots=True)
-class Line:
-    key: str
-    kind: str
-    item: str
-    title: str
-    channel: str
-    offset: str | None
-    due: datetime
-    zone: str
-    status: str
-    attempts: int
-    last_status: int | None
-    last_error: str | None
-    late: bool
-    sent_at: datetime | None
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "key": self.key,
-            "kind": self.kind,
-            "item": self.item,
-            "title": self.title,
-            "channel": self.channel,
-            "offset": self.offset,
-            "due_utc": self.due.astimezone(UTC).isoformat().replace("+00:00", "Z"),
-            "due_local": self.due.astimezone(zone(self.zone)).isoformat(),
-            "zone": self.zone,
-            "status": self.status,
-            "attempts": self.attempts,
-            "last_status": self.last_status,
-            "last_error": self.last_error,
-            "late": self.late,
-            "sent_at": self.sent_at.isoformat() if self.sent_at else None,
-        }
+def _as_json(row: LedgerRow) -> dict[str, Any]:
+    return {
+        "key": row.key,
+        "kind": row.kind,
+        "item": row.item_key,
+        "title": row.title,
+        "channel": row.channel,
+        "offset": row.offset.key if row.offset else None,
+        "due_utc": utc_iso(row.due),
+        "due_local": row.due.astimezone(zone(row.zone)).isoformat(),
+        "zone": row.zone,
+        "status": row.status,
+        "attempts": row.attempts,
+        "last_status": row.last_status,
+        "last_error": row.last_error,
+        "late": row.late,
+        "sent_at": row.sent_at.isoformat() if row.sent_at else None,
+    }
 
 
-def _from_row(row: LedgerRow) -> Line:
-    return Line(
-        key=row.key,
-        kind=row.kind,
-        item=row.item_key,
-        title=row.title,
-        channel=row.channel,
-        offset=row.offset.key if row.offset else None,
-        due=row.due,
-        zone=row.zone,
-        status=row.status,
-        attempts=row.attempts,
-        last_status=row.last_status,
-        last_error=row.last_error,
-        late=row.late,
-        sent_at=row.sent_at,
-    )
-
-
-def _from_plan(reminder: PlannedReminder) -> Line:
-    return Line(
-        key=reminder.key,
-        kind="reminder",
-        item=reminder.item.key,
-        title=reminder.item.title,
-        channel=reminder.channel,
-        offset=reminder.offset.key,
-        due=reminder.due,
-        zone=reminder.zone,
-        status="pending",
-        attempts=0,
-        last_status=None,
-        last_error=None,
-        late=False,
-        sent_at=None,
-    )
-
-
-def _table(lines: list[Line]) -> str:
+def _table(lines: list[LedgerRow]) -> str:
     header = ("WHEN (UTC)", "WHEN (LOCAL)", "STATUS", "TRIES", "CHANNEL", "WHAT", "LAST ERROR")
     rows = [header]
     for line in lines:
@@ -166,7 +111,7 @@ def _table(lines: list[Line]) -> str:
         what = (
             f"{line.offset} before {line.title}"
             if line.kind == "reminder"
-            else (f"{line.kind} notice: {line.title}")
+            else f"{line.kind} notice: {line.title}"
         )
         error = (line.last_error or "").replace("\n", " ")
         rows.append(
@@ -232,12 +177,12 @@ def run(args: argparse.Namespace) -> int:
                 )
             print(f"{len(done)} reminder(s) re-queued; a running worker or serve sends them")
             return 0
-        recorded = {row.key: _from_row(row) for row in ledger.rows()}
+        lines = {row.key: row for row in ledger.rows()}
     finally:
         database.dispose()
-    lines = dict(recorded)
+    # Reminders planned but not recorded yet show as they will enter the ledger: pending.
     for reminder in plan(registry, now, horizon=settings.planning_horizon).reminders:
-        lines.setdefault(reminder.key, _from_plan(reminder))
+        lines.setdefault(reminder.key, LedgerRow.planned(reminder))
     selected = sorted(
         (
             line
@@ -249,7 +194,7 @@ def run(args: argparse.Namespace) -> int:
         key=lambda line: (line.due, line.key),
     )
     if args.json:
-        json.dump([line.as_json() for line in selected], sys.stdout, indent=2, ensure_ascii=False)
+        json.dump([_as_json(line) for line in selected], sys.stdout, indent=2, ensure_ascii=False)
         print()
     elif selected:
         print(_table(selected))

@@ -178,6 +178,31 @@ class LedgerRow:
             previous=row["previous"],
         )
 
+    @classmethod
+    def planned(cls, reminder: PlannedReminder) -> LedgerRow:
+        """The row ``reminder`` starts as in the ledger: pending, never tried."""
+        return cls(
+            key=reminder.key,
+            kind="reminder",
+            item_key=reminder.item.key,
+            channel=reminder.channel,
+            offset=reminder.offset,
+            title=reminder.item.title,
+            zone=reminder.zone,
+            due=reminder.due,
+            moment=reminder.moment,
+            status="pending",
+            next_attempt_at=reminder.due,
+            attempts=0,
+            lease_token=None,
+            lease_until=None,
+            last_status=None,
+            last_error=None,
+            late=False,
+            sent_at=None,
+            previous=None,
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class Claimed:

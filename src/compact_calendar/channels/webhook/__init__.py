@@ -18,7 +18,7 @@ import httpx
 from compact_calendar.channels.base import Receipt
 from compact_calendar.errors import PermanentDeliveryError, TransientDeliveryError
 
-__all__ = ["RETRYABLE_STATUSES", "parse_retry_after", "post"]
+__all__ = ["RETRYABLE_STATUSES", "parse_retry_after", "post", "utc_iso"]
 
 RETRYABLE_STATUSES = frozenset({408, 425, 429})
 _EXCERPT = 300

@@ -10,7 +10,7 @@ never follows redirects.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +25,7 @@ from compact_calendar.messages.render import ChatFlavour, Templates, override_di
 from compact_calendar.registry.model import WebhookChannel
 
 __all__ = [
+    "HEADERS",
     "ChatChannel",
     "ChatFormat",
     "Payload",
@@ -35,6 +36,8 @@ __all__ = [
 
 Payload = dict[str, Any]
 ELLIPSIS = "…"
+HEADERS: Mapping[str, str] = {"content-type": "application/json; charset=utf-8"}
+"""The headers every chat payload is posted with."""
 
 
 def utf8_length(text: str) -> int:
@@ -103,8 +106,7 @@ class ChatChannel:
 
     async def send(self, delivery: Delivery) -> Receipt:
         url, body = self.render(delivery)
-        headers = {"content-type": "application/json; charset=utf-8"}
-        return await post(self.http, url, body, headers, channel=self.name)
+        return await post(self.http, url, body, HEADERS, channel=self.name)
 
     async def aclose(self) -> None:
         return None  # the HTTP client is shared and closed by its owner

@@ -1,0 +1,5 @@
+"""Fixtures for the channel tests: the webhook receiver is the reminder tests' own."""
+
+from tests.reminders.conftest import receiver
+
+__all__ = ["receiver"]
