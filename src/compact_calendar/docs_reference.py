@@ -25,6 +25,7 @@ import yaml
 from pydantic import BaseModel, PlainValidator, WithJsonSchema
 from pydantic.fields import FieldInfo
 
+from compact_calendar.commands.new import last_content_end
 from compact_calendar.registry.model import Registry
 
 __all__ = ["EXAMPLE_PATH", "REFERENCE_PATH", "render_reference"]
@@ -195,17 +196,9 @@ def _matches(root: yaml.Node, pattern: Pattern) -> Iterator[yaml.Node]:
             yield from _matches(item, rest)
 
 
-def _content_end(node: yaml.Node) -> int:
-    if isinstance(node, yaml.MappingNode) and node.value and not node.flow_style:
-        return _content_end(node.value[-1][1])
-    if isinstance(node, yaml.SequenceNode) and node.value and not node.flow_style:
-        return _content_end(node.value[-1])
-    return int(node.end_mark.index)
-
-
 def _snippet(text: str, key: yaml.Node, value: yaml.Node) -> str:
     start = key.start_mark.index
-    end = _content_end(value)
+    end = last_content_end(value)
     while end > start and text[end - 1] in " \r\n":
         end -= 1
     line_end = text.find("\n", end)
@@ -276,6 +269,7 @@ def _value_types() -> Iterator[tuple[str, dict[str, Any]]]:
 def render_reference(example_text: str) -> str:
     """The reference as Markdown; raises ``LookupError`` for a field without an example."""
     root = yaml.compose(example_text, Loader=_Loader)
+    sections = _sections()
     out = [
         "# Registry reference: `events.yaml`",
         "",
@@ -289,12 +283,12 @@ def render_reference(example_text: str) -> str:
         "For common edits, see [how-to-edit.md](how-to-edit.md).",
         "",
         "Contents: "
-        + ", ".join(f"[{_words(s.model.__name__)}](#{_anchor(s.model)})" for s in _sections())
+        + ", ".join(f"[{_words(s.model.__name__)}](#{_anchor(s.model)})" for s in sections)
         + ", [value types](#value-types).",
         "",
     ]
     missing: list[str] = []
-    for section in _sections():
+    for section in sections:
         model = section.model
         out += [f"## {_words(model.__name__)}", ""]
         doc = (model.__doc__ or "").strip()

@@ -18,6 +18,7 @@ import sys
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +47,9 @@ class Instruction:
         return value if isinstance(value, list) else None
 
 
-def _dockerfile() -> list[Instruction]:
+@cache
+def _dockerfile() -> tuple[Instruction, ...]:
+    """The Dockerfile's instructions, read once: every test asks for some of them."""
     text = (REPO / "Dockerfile").read_text(encoding="utf-8")
     logical = re.sub(r"\\\n", " ", text)
     out: list[Instruction] = []
@@ -60,7 +63,7 @@ def _dockerfile() -> list[Instruction]:
         if keyword == "FROM":
             stage += 1
         out.append(Instruction(stage, keyword, " ".join(argument.split())))
-    return out
+    return tuple(out)
 
 
 def _final(keyword: str) -> list[Instruction]:

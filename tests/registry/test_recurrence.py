@@ -11,7 +11,7 @@ import icalendar
 import pytest
 
 from compact_calendar.registry.check import check_registry
-from compact_calendar.registry.items import AllDay, Timed
+from compact_calendar.registry.items import AllDay, Timed, Timing
 from compact_calendar.registry.model import Event, Registry
 from compact_calendar.registry.recurrence import (
     Occurrence,
@@ -460,10 +460,8 @@ def _calendar_ics(registry: Registry, zones_ics: bytes) -> bytes:
     for registry_event in registry.events:
         recurrence = recurrence_of(registry_event, registry.calendar.timezone)
         uid = f"{registry_event.id}@{registry.calendar.id}"
-        first = recurrence.between(
-            datetime.combine(recurrence.first, datetime.min.time(), tzinfo=UTC) - timedelta(days=2),
-            datetime.combine(recurrence.first, datetime.min.time(), tzinfo=UTC) + timedelta(days=3),
-        )[0]
+        day = datetime.combine(recurrence.first, datetime.min.time(), tzinfo=UTC)
+        first = recurrence.between(day - timedelta(days=2), day + timedelta(days=3))[0]
         master = _vevent(uid, registry_event.title, first)
         for name, value in to_ical_properties(recurrence):
             master.add(name, value)
@@ -482,32 +480,31 @@ def _vevent(uid: str, title: str, occurrence: Occurrence) -> icalendar.Event:
     component.add("DTSTAMP", datetime(2017, 6, 1, tzinfo=UTC))
     component.add("SUMMARY", title)
     component.add("STATUS", occurrence.status.upper())
-    timing = occurrence.timing
-    if isinstance(timing, Timed):
-        component.add("DTSTART", timing.start)
-        component.add("DTEND", timing.end)
-    else:
-        component.add("DTSTART", timing.first)
-        component.add("DTEND", timing.end_exclusive)
+    begin, finish = _bounds(occurrence.timing)
+    component.add("DTSTART", begin)
+    component.add("DTEND", finish)
     return component
+
+
+def _bounds(timing: Timing) -> tuple[date | datetime, date | datetime]:
+    """DTSTART and DTEND of a timing: exact times, or days with an exclusive end."""
+    if isinstance(timing, Timed):
+        return timing.start, timing.end
+    return timing.first, timing.end_exclusive
 
 
 def _as_entries(registry: Registry, start: datetime, end: datetime) -> list[tuple[object, ...]]:
     entries = []
     for registry_event in registry.events:
         for o in occurrences(registry_event, registry.calendar.timezone, start, end):
-            timing = o.timing
-            if isinstance(timing, Timed):
-                begin, finish = Instant.of(timing.start), Instant.of(timing.end)
-            else:
-                begin, finish = Instant.of(timing.first), Instant.of(timing.end_exclusive)
+            begin, finish = _bounds(o.timing)
             entries.append(
                 (
                     f"{registry_event.id}@{registry.calendar.id}",
                     Instant.of(o.recurrence_id).value,
                     o.status.upper(),
-                    begin,
-                    finish,
+                    Instant.of(begin),
+                    Instant.of(finish),
                 )
             )
     return sorted(entries, key=lambda e: (str(e[3]), str(e[0])))

@@ -32,7 +32,7 @@ from compact_calendar.registry.values import (
 )
 from compact_calendar.registry_file import read_registry
 
-__all__ = ["EventSkeleton", "add_arguments", "append_event", "run"]
+__all__ = ["EventSkeleton", "add_arguments", "append_event", "last_content_end", "run"]
 
 _Loader: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -128,12 +128,12 @@ def _check_arguments(skeleton: EventSkeleton) -> None:
         raise UsageError("--registration-url needs --deadline DATE: the date registration closes")
 
 
-def _last_content_end(node: yaml.Node) -> int:
+def last_content_end(node: yaml.Node) -> int:
     """Where the last value written inside ``node`` ends (an index into the text)."""
     if isinstance(node, yaml.MappingNode) and node.value and not node.flow_style:
-        return _last_content_end(node.value[-1][1])
+        return last_content_end(node.value[-1][1])
     if isinstance(node, yaml.SequenceNode) and node.value and not node.flow_style:
-        return _last_content_end(node.value[-1])
+        return last_content_end(node.value[-1])
     return int(node.end_mark.index)
 
 
@@ -178,7 +178,7 @@ def append_event(text: str, skeleton: EventSkeleton) -> str:
         line_start = text.rfind("\n", 0, last.start_mark.index) + 1
         dash = text.rfind("-", line_start, last.start_mark.index)
         dash_column = dash - line_start if dash >= 0 else max(last.start_mark.column - 2, 0)
-        at = _line_end(text, _last_content_end(last))
+        at = _line_end(text, last_content_end(last))
         previous_line_end = text.rfind("\n", 0, max(line_start - 1, 0))
         before_last = text[previous_line_end + 1 : line_start].strip()
         separator = newline if line_start > 0 and before_last == "" else ""

@@ -437,7 +437,7 @@ def _check_positions(
         largest = len(month_days)
     elif freq == "MONTHLY" and days and not month_days:
         # A numbered weekday (1TH) gives one day a month; a plain one up to five.
-        largest = sum(1 if _BYDAY.match(d) and d[0] in "+-0123456789" else 5 for d in days)
+        largest = sum(1 if d[0] in "+-0123456789" else 5 for d in days)
     if largest is not None and any(abs(p) > largest for p in positions):
         raise RecurrenceError(
             f"BYSETPOS in `{every}` asks for a position beyond the {largest} day(s) each "
@@ -544,7 +544,8 @@ class _Builder:
         rdates = self.extras(expander, all_day, first, set(exdates))
         if not self.any_left(expander, exdates, rdates):
             return None
-        recurrence = Recurrence(
+        overrides = self.overrides(expander, all_day, set(exdates), set(rdates))
+        return Recurrence(
             zone=self.zone_name,
             rule=full_rule,
             first=first,
@@ -552,17 +553,6 @@ class _Builder:
             status=event.status,
             exdates=tuple(exdates),
             rdates=tuple(rdates),
-            _expander=expander,
-        )
-        overrides = self.overrides(recurrence, set(exdates), set(rdates))
-        return Recurrence(
-            zone=recurrence.zone,
-            rule=recurrence.rule,
-            first=first,
-            length=length,
-            status=event.status,
-            exdates=recurrence.exdates,
-            rdates=recurrence.rdates,
             overrides=tuple(overrides),
             _expander=expander,
         )
@@ -588,35 +578,32 @@ class _Builder:
         if isinstance(until, MonthDate):
             self.error(("until",), f"`{until}` gives only the month: write the last day")
             return None, None
+        bound: Local
         if isinstance(first, datetime):
             if isinstance(until, datetime):
                 bound = self.local(until)
             else:
                 bound = datetime.combine(until, _LAST_SECOND)
-            if bound < first:
-                self.error(
-                    ("until",),
-                    f"`until` ({_show(until)}) is before `start` ({_show(first)}): "
-                    "the series would never happen; fix the date",
-                )
-                return None, None
-            # A timed series with a TZID must give UNTIL in UTC (RFC 5545 §3.3.10).
-            utc = localize(bound, self.tz).astimezone(UTC)
-            return bound, utc.strftime("%Y%m%dT%H%M%SZ")
-        if isinstance(until, datetime):
+        elif isinstance(until, datetime):
             self.error(
                 ("until",),
                 "an all-day series ends on a day: write `until` as a date (YYYY-MM-DD)",
             )
             return None, None
-        if until < first:
+        else:
+            bound = until
+        if _as_datetime(bound) < _as_datetime(first):
             self.error(
                 ("until",),
                 f"`until` ({_show(until)}) is before `start` ({_show(first)}): "
                 "the series would never happen; fix the date",
             )
             return None, None
-        return until, until.strftime("%Y%m%d")
+        if isinstance(bound, datetime):
+            # A timed series with a TZID must give UNTIL in UTC (RFC 5545 §3.3.10).
+            utc = localize(bound, self.tz).astimezone(UTC)
+            return bound, utc.strftime("%Y%m%dT%H%M%SZ")
+        return bound, bound.strftime("%Y%m%d")
 
     def starts_series(self, expander: rrule, first: Local, rule: str) -> bool:
         """Whether ``start`` is the series' first occurrence, as clients assume."""
@@ -757,11 +744,8 @@ class _Builder:
         return False
 
     def overrides(
-        self, recurrence: Recurrence, skipped: set[Local], extra: set[Local]
+        self, expander: rrule, all_day: bool, skipped: set[Local], extra: set[Local]
     ) -> Iterator[tuple[Local, Change]]:
-        expander = recurrence._expander
-        assert expander is not None
-        all_day = recurrence.all_day
         seen: dict[Local, str] = {}
         for name, override in self.repeat.overrides.items():
             path = ("overrides", name)

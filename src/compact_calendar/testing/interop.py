@@ -375,6 +375,11 @@ def parse_with_ics_py(ics: bytes) -> list[ParsedEntry]:
 # recurring-ical-events
 
 
+def _recurs(event: Any) -> bool:
+    """Whether an icalendar VEVENT belongs to a series (master or override)."""
+    return "RRULE" in event or "RDATE" in event or "RECURRENCE-ID" in event
+
+
 def _utc_midnight(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
@@ -397,9 +402,7 @@ def expand_with_recurring_ical_events(ics: bytes, start: date, end: date) -> lis
     entries = []
     for calendar in calendars:
         recurring_uids = {
-            str(event.get("UID", ""))
-            for event in calendar.walk("VEVENT")
-            if "RRULE" in event or "RDATE" in event or "RECURRENCE-ID" in event
+            str(event.get("UID", "")) for event in calendar.walk("VEVENT") if _recurs(event)
         }
         query = recurring_ical_events.of(calendar)
         for occurrence in query.between(_utc_midnight(start), _utc_midnight(end)):
@@ -552,10 +555,7 @@ EXPANSION_PARSERS: Final[Mapping[str, Callable[[bytes, date, date], list[ParsedE
 
 
 def _has_recurrence(ics: bytes) -> bool:
-    return any(
-        "RRULE" in event or "RDATE" in event or "RECURRENCE-ID" in event
-        for event in _icalendar_events(ics)
-    )
+    return any(_recurs(event) for event in _icalendar_events(ics))
 
 
 def parse_with_all(ics: bytes) -> dict[str, list[ParsedEntry]]:
