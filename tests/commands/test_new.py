@@ -149,6 +149,29 @@ def test_windows_line_endings_are_kept() -> None:
     assert _check(new_text) == ["first", "second", "third"]
 
 
+def test_command_keeps_windows_line_endings_in_the_file(tmp_path: Path) -> None:
+    path = _registry(tmp_path, SMALL.replace("\n", "\r\n"))
+    code = main(
+        [
+            "new",
+            "event",
+            "--registry",
+            str(path),
+            "--id",
+            "third",
+            "--title",
+            "Third",
+            "--start",
+            "2017-10-01",
+            "--no-hints",
+        ]
+    )
+    assert code == 0
+    written = path.read_bytes()
+    assert b"\n" not in written.replace(b"\r\n", b"")
+    assert written.startswith(SMALL.replace("\n", "\r\n").encode())
+
+
 def test_command_writes_the_seed_registry_and_it_validates(
     tmp_path: Path, repo_root: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -247,7 +247,8 @@ def add_event(
                     )
                 ]
             )
-    text = path.read_text(encoding="utf-8-sig")
+    # Bytes decoded as they are: read_text would turn CRLF into LF for the whole file.
+    text = path.read_bytes().decode("utf-8-sig")
     new_text = append_event(text, skeleton)
     result = check_registry(new_text, filename=f"{path} (with the new event)", env=env, now=now)
     if result.registry is None or result.errors:
