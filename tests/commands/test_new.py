@@ -169,7 +169,8 @@ def test_command_keeps_windows_line_endings_in_the_file(tmp_path: Path) -> None:
     assert code == 0
     written = path.read_bytes()
     assert b"\n" not in written.replace(b"\r\n", b"")
-    assert written.startswith(SMALL.replace("\n", "\r\n").encode())
+    skeleton = EventSkeleton(id="third", title="Third", start="2017-10-01", hints=False)
+    assert written == append_event(SMALL.replace("\n", "\r\n"), skeleton).encode()
 
 
 def test_command_writes_the_seed_registry_and_it_validates(
