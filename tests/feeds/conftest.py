@@ -32,9 +32,14 @@ def load(name: str) -> Registry:
     return registry
 
 
+def digests_of(registry: Registry, catalog: EntryCatalog | None = None) -> dict[str, str]:
+    """Every entry's content digest, by UID (from a fresh catalog unless one is given)."""
+    catalog = catalog or EntryCatalog()
+    return {c.uid: c.digest for e in catalog.entries(registry) for c in e.contents}
+
+
 def first_versions(registry: Registry, when: datetime = FIRST_PUBLISHED) -> EntryVersions:
-    digests = {c.uid: c.digest for e in EntryCatalog().entries(registry) for c in e.contents}
-    return advance({}, digests, when).versions
+    return advance({}, digests_of(registry), when).versions
 
 
 def render(

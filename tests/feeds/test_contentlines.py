@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import icalendar
 from hypothesis import given
 from hypothesis import strategies as st
@@ -44,8 +46,6 @@ def test_control_characters_are_dropped() -> None:
 
 
 def test_durations_are_valid_rfc5545_durations() -> None:
-    from datetime import timedelta
-
     assert format_duration(timedelta(hours=4)) == "PT4H"
     assert format_duration(timedelta(days=1, minutes=30)) == "P1DT30M"
 

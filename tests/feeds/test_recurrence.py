@@ -17,7 +17,6 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from compact_calendar.feeds.catalog import EntryCatalog
 from compact_calendar.feeds.entries import POINT_LENGTH, shown_title
 from compact_calendar.feeds.feedlist import feeds_of
 from compact_calendar.feeds.render import SiteRenderer
@@ -31,7 +30,7 @@ from compact_calendar.testing.interop import (
     ParsedEntry,
     assert_expansions_agree,
 )
-from tests.feeds.conftest import first_versions, load, render
+from tests.feeds.conftest import digests_of, first_versions, load, render
 
 TWO_YEARS = (date(2017, 1, 1), date(2019, 1, 1))
 _STATUS = {"confirmed": "CONFIRMED", "tentative": "TENTATIVE", "cancelled": "CANCELLED"}
@@ -206,8 +205,8 @@ def test_changing_one_occurrence_is_a_new_version_of_the_series() -> None:
     edited = registry.model_copy(
         update={"events": [edited_call if e is call else e for e in registry.events]}
     )
-    before = {c.uid: c.digest for e in EntryCatalog().entries(registry) for c in e.contents}
-    after = {c.uid: c.digest for e in EntryCatalog().entries(edited) for c in e.contents}
+    before = digests_of(registry)
+    after = digests_of(edited)
     changed = {uid for uid in before if before[uid] != after[uid]}
     assert changed == {"coordination-call@recurring-test"}
     update = advance(versions, after, datetime(2017, 6, 2, tzinfo=UTC))

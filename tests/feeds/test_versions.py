@@ -10,14 +10,13 @@ from typing import Any, NamedTuple
 import icalendar
 import pytest
 
-from compact_calendar.feeds.catalog import EntryCatalog
 from compact_calendar.feeds.render import SiteRenderer, publish
 from compact_calendar.feeds.site import Site
 from compact_calendar.feeds.store import EntryVersionStore, feed_entries
 from compact_calendar.feeds.versions import EntryVersions, advance
 from compact_calendar.registry.model import Registry
 from compact_calendar.state.database import Database
-from tests.feeds.conftest import NOW, first_versions, load, render
+from tests.feeds.conftest import NOW, digests_of, first_versions, load, render
 
 LATER = NOW + timedelta(days=3)
 
@@ -67,7 +66,7 @@ def test_editing_one_event_changes_only_its_entries_and_raises_their_sequence() 
     registry = load("zones")
     versions = first_versions(registry)
     edited = _edit_title(registry, "kathmandu-forum", "Kathmandu forum (new title)")
-    digests = {c.uid: c.digest for e in EntryCatalog().entries(edited) for c in e.contents}
+    digests = digests_of(edited)
     update = advance(versions, digests, LATER)
     assert set(update.changed) == {
         "kathmandu-forum@zones-test",
@@ -122,7 +121,7 @@ def _render_before_and_after_an_edit() -> _Edit:
     versions = first_versions(registry)
     before = render(registry, versions, renderer=renderer)
     edited = _edit_title(registry, "geneva-week", "Geneva week (moved room)")
-    digests = {c.uid: c.digest for e in renderer.catalog.entries(edited) for c in e.contents}
+    digests = digests_of(edited, renderer.catalog)
     after = render(edited, advance(versions, digests, LATER).versions, renderer=renderer)
     return _Edit(edited, versions, digests, before, after)
 

@@ -1,13 +1,17 @@
-"""Sites built by hand, for tests of serving that do not need the feed renderer."""
+"""Sites built by hand, for tests of serving that do not need the feed renderer; and the
+seed registry served by a real ``serve`` process, for the end-to-end tests."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
 from compact_calendar.feeds.site import CALENDAR_CONTENT_TYPE, Resource, Site
+
+from .serving import ServeProcess
 
 LAST_MODIFIED = datetime(2017, 6, 1, 9, 30, 15, 250000, tzinfo=UTC)
 
@@ -64,3 +68,21 @@ def site_factory() -> SiteFactory:
 @pytest.fixture
 def site() -> Site:
     return make_site()
+
+
+@pytest.fixture
+def registry(tmp_path: Path, repo_root: Path) -> Path:
+    """A copy of the seed registry in the test's own directory."""
+    path = tmp_path / "events.yaml"
+    path.write_text((repo_root / "events.yaml").read_text())
+    return path
+
+
+@pytest.fixture
+def server(registry: Path) -> Iterator[ServeProcess]:
+    """``serve --no-reminders`` of :func:`registry`, killed after the test."""
+    serving = ServeProcess.start(registry, "--no-reminders")
+    try:
+        yield serving
+    finally:
+        serving.kill()

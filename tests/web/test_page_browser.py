@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -18,20 +17,7 @@ pytestmark = [
 ]
 
 
-@pytest.fixture
-def server(tmp_path: Path, repo_root: Path) -> Iterator[ServeProcess]:
-    registry = tmp_path / "events.yaml"
-    registry.write_text((repo_root / "events.yaml").read_text())
-    serving = ServeProcess.start(registry, "--no-reminders")
-    try:
-        yield serving
-    finally:
-        serving.kill()
-
-
-def test_page_shows_the_calendar_and_links_to_the_served_feeds(
-    server: ServeProcess, tmp_path: Path
-) -> None:
+def test_page_shows_the_calendar_and_links_to_the_served_feeds(server: ServeProcess) -> None:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -76,10 +62,9 @@ def test_page_shows_the_calendar_and_links_to_the_served_feeds(
             browser.close()
 
 
-def test_page_follows_a_save(server: ServeProcess, tmp_path: Path) -> None:
+def test_page_follows_a_save(server: ServeProcess, registry: Path) -> None:
     from playwright.sync_api import sync_playwright
 
-    registry = tmp_path / "events.yaml"
     registry.write_text(
         registry.read_text().replace(
             "name: Global Compact for Migration - MFA calendar", "name: Renamed calendar", 1

@@ -9,7 +9,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -22,22 +21,6 @@ from .serving import ServeProcess
 pytestmark = pytest.mark.slow
 
 SERVE = [sys.executable, "-m", "compact_calendar", "serve"]
-
-
-@pytest.fixture
-def registry(tmp_path: Path, repo_root: Path) -> Path:
-    path = tmp_path / "events.yaml"
-    path.write_text((repo_root / "events.yaml").read_text())
-    return path
-
-
-@pytest.fixture
-def server(registry: Path) -> Iterator[ServeProcess]:
-    serving = ServeProcess.start(registry, "--no-reminders")
-    try:
-        yield serving
-    finally:
-        serving.kill()
 
 
 def renamed(registry: Path, name: str) -> str:

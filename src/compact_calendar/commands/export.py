@@ -44,8 +44,8 @@ def run(args: argparse.Namespace) -> int:
     finally:
         db.dispose()
     out = Path(args.out)
-    for path in write_site(site, out):
-        relative = path.relative_to(out.absolute()).as_posix()
-        print(f"{out / relative}  {_size(len(site.resources[relative].body))}")
+    write_site(site, out)
+    for path, resource in site.resources.items():
+        print(f"{out / path}  {_size(len(resource.body))}")
     print(f"exported {len(site.resources)} files to {out}")
     return 0

@@ -82,7 +82,7 @@ def site_renderer(settings: Settings, database: Database, fallback_url: str) -> 
     def render(registry: Registry, now: datetime) -> Site:
         public_url = settings.public_url or registry.calendar.url or fallback_url
         return publish(
-            registry, database, public_url=str(public_url).rstrip("/"), now=now, renderer=renderer
+            registry, database, public_url=public_url.rstrip("/"), now=now, renderer=renderer
         )
 
     return render

@@ -36,24 +36,26 @@ def entry_order(content: EntryContent) -> tuple[float, str]:
 
 
 _REFRESH = format_duration(REFRESH_INTERVAL)
+_END_VCALENDAR = b"END:VCALENDAR\r\n"
 
 
 def _header(name: str, description: str | None) -> str:
-    refresh = _REFRESH
+    escaped_name = escape_text(name)
     lines = [
         "BEGIN:VCALENDAR\r\n",
         "VERSION:2.0\r\n",
         line("PRODID", PRODID),
         "CALSCALE:GREGORIAN\r\n",
         "METHOD:PUBLISH\r\n",
-        line("NAME", escape_text(name)),
-        line("X-WR-CALNAME", escape_text(name)),
+        line("NAME", escaped_name),
+        line("X-WR-CALNAME", escaped_name),
     ]
     if description and description.strip():
-        lines.append(line("DESCRIPTION", escape_text(description.strip())))
-        lines.append(line("X-WR-CALDESC", escape_text(description.strip())))
-    lines.append(f"REFRESH-INTERVAL;VALUE=DURATION:{refresh}\r\n")
-    lines.append(f"X-PUBLISHED-TTL:{refresh}\r\n")
+        escaped_description = escape_text(description.strip())
+        lines.append(line("DESCRIPTION", escaped_description))
+        lines.append(line("X-WR-CALDESC", escaped_description))
+    lines.append(f"REFRESH-INTERVAL;VALUE=DURATION:{_REFRESH}\r\n")
+    lines.append(f"X-PUBLISHED-TTL:{_REFRESH}\r\n")
     return "".join(lines)
 
 
@@ -80,9 +82,6 @@ def calendar_document(
         for span in content_zones(contents, now)
     ]
     return b"".join((_header(name, description).encode(), *zones, *pieces, _END_VCALENDAR))
-
-
-_END_VCALENDAR = b"END:VCALENDAR\r\n"
 
 
 def render_item_calendar(

@@ -41,7 +41,6 @@ __all__ = [
     "EntryContext",
     "PropertyWriter",
     "ZoneSpan",
-    "entry_block",
     "entry_content",
     "entry_pieces",
     "series_tzid",
@@ -307,8 +306,9 @@ def entry_content(
     if item.recurrence is not None:
         for occurrence in item.recurrence.changed():
             instance = _Lines([], out.spans, out.open_zones)
+            instance_item = occurrence_item(item, occurrence)
             for write in writers:
-                write(occurrence_item(item, occurrence), context, instance)
+                write(instance_item, context, instance)
             instances.append("".join(instance.lines).encode())
     hashed = hashlib.blake2b(body, digest_size=16)
     for text in instances:
@@ -341,11 +341,6 @@ def entry_pieces(content: EntryContent, version: EntryVersion) -> tuple[bytes, .
     for body in (content.body, *content.instances):
         pieces += (head, body, _END_VEVENT)
     return tuple(pieces)
-
-
-def entry_block(content: EntryContent, version: EntryVersion) -> bytes:
-    """The whole VEVENT (and those of a series' changed occurrences), as bytes."""
-    return b"".join(entry_pieces(content, version))
 
 
 SERIES_ZONE_YEARS = 3

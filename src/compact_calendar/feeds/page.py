@@ -19,13 +19,14 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from urllib.parse import urlencode
 
 import jinja2
 from markupsafe import Markup
 
 from compact_calendar.feeds.catalog import EventEntries
+from compact_calendar.feeds.contentlines import format_date, format_utc
 from compact_calendar.feeds.feedlist import FeedInfo
 from compact_calendar.feeds.site import Resource
 from compact_calendar.messages.headline import describe_span, time_left
@@ -34,8 +35,8 @@ from compact_calendar.registry.items import (
     Item,
     Timed,
     event_timing,
-    localize,
     occurrence_items,
+    span_instants,
 )
 from compact_calendar.registry.model import Registry
 from compact_calendar.registry.values import zone
@@ -159,20 +160,15 @@ def due_text(item: Item) -> str:
 
 
 def _span_instants(timing: AllDay | Timed, zone_name: str) -> tuple[datetime, datetime]:
-    if isinstance(timing, Timed):
-        return timing.start.astimezone(UTC), timing.end.astimezone(UTC)
-    tz = zone(zone_name)
-    start = localize(datetime.combine(timing.first, time()), tz)
-    end = localize(datetime.combine(timing.end_exclusive, time()), tz)
+    start, end = span_instants(timing, zone(zone_name))
     return start.astimezone(UTC), end.astimezone(UTC)
 
 
 def _google_template(title: str, timing: AllDay | Timed, details: str, where: str | None) -> str:
     if isinstance(timing, AllDay):
-        dates = f"{timing.first:%Y%m%d}/{timing.end_exclusive:%Y%m%d}"
+        dates = f"{format_date(timing.first)}/{format_date(timing.end_exclusive)}"
     else:
-        fmt = "%Y%m%dT%H%M%SZ"
-        dates = f"{timing.start.astimezone(UTC):{fmt}}/{timing.end.astimezone(UTC):{fmt}}"
+        dates = f"{format_utc(timing.start)}/{format_utc(timing.end)}"
     query = {"action": "TEMPLATE", "text": title, "dates": dates, "details": details}
     if where:
         query["location"] = where
@@ -298,7 +294,6 @@ class PageRenderer:
         parts = [i for i in items if i.kind == "session"]
         deadlines = [i for i in items if i.kind == "deadline"]
         details = _short("\n\n".join(x for x in (event.description, event.url) if x and x.strip()))
-        local_start = timing.start if isinstance(timing, Timed) else None
         html = self._card.render(
             event=event,
             when=when,
@@ -306,7 +301,6 @@ class PageRenderer:
             timed=isinstance(timing, Timed),
             start_iso=_utc_iso(place.start),
             end_iso=_utc_iso(place.end),
-            local_start=local_start,
             sessions=[(s, describe_span(s.timing, s.zone, month_only=s.month_only)) for s in parts],
             deadlines=[(d, due_text(d), _utc_iso(d.moment)) for d in deadlines],
             track_names=[registry.tracks[t].name for t in event.tracks if t in registry.tracks],

@@ -19,7 +19,7 @@ from itertools import chain
 from compact_calendar.feeds.calendars import calendar_document, entry_order, version_of
 from compact_calendar.feeds.catalog import EntryCatalog, EventEntries
 from compact_calendar.feeds.entries import EntryContent, entry_pieces
-from compact_calendar.feeds.feedlist import feeds_of
+from compact_calendar.feeds.feedlist import FeedInfo, feeds_of
 from compact_calendar.feeds.page import PageRenderer
 from compact_calendar.feeds.site import CALENDAR_CONTENT_TYPE, Resource, Site
 from compact_calendar.feeds.store import EntryVersionStore
@@ -70,20 +70,19 @@ class SiteRenderer:
         now: datetime,
     ) -> Site:
         now = now.astimezone(UTC)
+        feeds = feeds_of(registry)
         with cycle_collection_paused():
             events = self.catalog.entries(registry)
             with self._lock:
-                resources = self._render_feeds(registry, events, versions, now)
-                page = self.page.render(
-                    registry, events, feeds_of(registry), public_url=public_url, now=now
-                )
+                resources = self._render_feeds(events, feeds, versions, now)
+                page = self.page.render(registry, events, feeds, public_url=public_url, now=now)
         resources[page.path] = page
         return Site(resources=dict(sorted(resources.items())), generated_at=now)
 
     def _render_feeds(
         self,
-        registry: Registry,
         events: Sequence[EventEntries],
+        feeds: Sequence[FeedInfo],
         versions: EntryVersions,
         now: datetime,
     ) -> dict[str, Resource]:
@@ -124,13 +123,13 @@ class SiteRenderer:
             return built.resource
 
         resources: dict[str, Resource] = {}
-        feeds: dict[str, _Built] = {}
-        for feed in feeds_of(registry):
+        built_feeds: dict[str, _Built] = {}
+        for feed in feeds:
             chosen = [c for c in contents if feed.selects(c)]
             resources[feed.path] = build(
-                feed.path, feed.name, feed.description, chosen, feeds, feed.path, self._feeds
+                feed.path, feed.name, feed.description, chosen, built_feeds, feed.path, self._feeds
             )
-        self._feeds = feeds
+        self._feeds = built_feeds
         event_files: dict[str, _Built] = {}
         for event in events:
             path = f"events/{event.event.id}.ics"
