@@ -27,13 +27,13 @@ from pydantic.fields import FieldInfo
 
 from compact_calendar.commands.new import last_content_end
 from compact_calendar.registry.model import Registry
+from compact_calendar.registry.source import LOADER
 
 __all__ = ["EXAMPLE_PATH", "REFERENCE_PATH", "render_reference"]
 
 EXAMPLE_PATH = Path("docs/examples/every-field.yaml")
 REFERENCE_PATH = Path("docs/reference.md")
 
-_Loader: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _MAX_EXAMPLE_LINES = 10
 
 # The value types of values.py, by their validator, in the words staff use.
@@ -268,7 +268,7 @@ def _value_types() -> Iterator[tuple[str, dict[str, Any]]]:
 
 def render_reference(example_text: str) -> str:
     """The reference as Markdown; raises ``LookupError`` for a field without an example."""
-    root = yaml.compose(example_text, Loader=_Loader)
+    root = yaml.compose(example_text, Loader=LOADER)
     sections = _sections()
     out = [
         "# Registry reference: `events.yaml`",

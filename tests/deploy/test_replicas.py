@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -19,13 +18,6 @@ pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
 ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 DEADLINES = 40
-
-
-@pytest.fixture
-def receiver() -> Iterator[WebhookReceiver]:
-    server = WebhookReceiver().start()
-    yield server
-    server.stop()
 
 
 def registry_due_soon(receiver: WebhookReceiver, due: datetime) -> str:

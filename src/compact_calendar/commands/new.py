@@ -24,6 +24,7 @@ from compact_calendar.config import Settings
 from compact_calendar.errors import Diagnostic, RegistryInvalid, UsageError
 from compact_calendar.registry.check import check_registry
 from compact_calendar.registry.model import Status
+from compact_calendar.registry.source import LOADER
 from compact_calendar.registry.values import (
     check_slug,
     check_url,
@@ -33,8 +34,6 @@ from compact_calendar.registry.values import (
 from compact_calendar.registry_file import read_registry
 
 __all__ = ["EventSkeleton", "add_arguments", "append_event", "last_content_end", "run"]
-
-_Loader: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,7 +158,7 @@ def append_event(text: str, skeleton: EventSkeleton) -> str:
     ``text`` must be a registry that parses; the caller validates the result.
     """
     newline = "\r\n" if "\r\n" in text else "\n"
-    root = yaml.compose(text, Loader=_Loader)
+    root = yaml.compose(text, Loader=LOADER)
     if not isinstance(root, yaml.MappingNode):
         raise UsageError("the registry is not a mapping with `calendar:` and `events:`")
     events_key: yaml.Node | None = None

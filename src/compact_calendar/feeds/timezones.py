@@ -4,7 +4,8 @@ Each offset change in the years a feed needs is written as an observance of its 
 its DTSTART the local time before the change (RFC 5545 3.6.5), with no RDATE lists and
 no rules. icalendar's ``Timezone.from_tzid`` is not used: it lists several dates in one
 RDATE, which ical.js and vobject misread, and even with one date per RDATE line ical.js
-read its Lord Howe zone half an hour off for months (tests/feeds/test_timezones.py).
+read its Lord Howe zone half an hour off for months (tests/feeds/test_interop.py
+checks every zone of tests/data/feeds/zones.yaml against five parsers).
 ``AoE`` and UTC are written as UTC times and need no VTIMEZONE.
 """
 

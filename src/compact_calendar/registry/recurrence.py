@@ -25,9 +25,9 @@ from dateutil.rrule import rrule, rrulestr
 if TYPE_CHECKING:
     from icalendar.prop import vRecur
 
-from compact_calendar.registry.items import AllDay, Timed, Timing, localize
+from compact_calendar.registry.items import AllDay, Timed, Timing, localize, span_instants
 from compact_calendar.registry.model import Event, OccurrenceOverride, Repeat, Status
-from compact_calendar.registry.values import MonthDate, When, parse_when, zone
+from compact_calendar.registry.values import MonthDate, When, parse_when, show_when, zone
 
 __all__ = [
     "Finding",
@@ -166,10 +166,10 @@ class Recurrence:
         for local in sorted(candidates - skipped, key=_as_datetime):
             occurrence = self._occurrence(local, changes.get(local))
             timing = occurrence.timing
-            begin, finish = _instants(timing, tz)
+            begin, finish = span_instants(timing, tz)
             if begin < end and (finish > start or (begin == finish and begin >= start)):
                 found.append(occurrence)
-        found.sort(key=lambda o: (_instants(o.timing, tz)[0], o.key))
+        found.sort(key=lambda o: (span_instants(o.timing, tz)[0], o.key))
         return found
 
     def changed(self) -> list[Occurrence]:
@@ -595,7 +595,7 @@ class _Builder:
         if _as_datetime(bound) < _as_datetime(first):
             self.error(
                 ("until",),
-                f"`until` ({_show(until)}) is before `start` ({_show(first)}): "
+                f"`until` ({show_when(until)}) is before `start` ({show_when(first)}): "
                 "the series would never happen; fix the date",
             )
             return None, None
@@ -614,7 +614,7 @@ class _Builder:
         if found is None:
             self.error(
                 ("every",),
-                f"`{rule}` produces no occurrence from {_show(first)}"
+                f"`{rule}` produces no occurrence from {show_when(first)}"
                 + (" before `until`" if self.repeat.until is not None else "")
                 + ": check the rule and the dates",
             )
@@ -680,13 +680,13 @@ class _Builder:
             if not found:
                 self.error(
                     path,
-                    f"{_show(value)} is not an occurrence of this series, so it cannot be "
+                    f"{show_when(value)} is not an occurrence of this series, so it cannot be "
                     f"skipped ({self.nearest(expander, value, all_day)}): fix the date",
                 )
                 continue
             for local in found:
                 if local in skipped:
-                    self.warning(path, f"{_show(value)} is listed twice in `except`")
+                    self.warning(path, f"{show_when(value)} is listed twice in `except`")
                 else:
                     skipped.append(local)
         return sorted(skipped, key=_as_datetime)
@@ -714,14 +714,14 @@ class _Builder:
             if local in skipped:
                 self.error(
                     path,
-                    f"{_show(value)} is both skipped (`except`) and added (`also`): keep one",
+                    f"{show_when(value)} is both skipped (`except`) and added (`also`): keep one",
                 )
             elif local in extra or expander.after(_as_datetime(local), inc=True) == _as_datetime(
                 local
             ):
                 self.warning(
                     path,
-                    f"{_show(value)} is already an occurrence of this series: remove it "
+                    f"{show_when(value)} is already an occurrence of this series: remove it "
                     "from `also`",
                 )
             else:
@@ -820,7 +820,9 @@ class _Builder:
                 values[name] = self.local(value) if isinstance(value, datetime) else value
         start, end = values["start"], values["end"]
         if start is not None and end is not None and _as_datetime(end) < _as_datetime(start):
-            self.error((*path, "end"), f"`end` ({_show(end)}) is before `start` ({_show(start)})")
+            self.error(
+                (*path, "end"), f"`end` ({show_when(end)}) is before `start` ({show_when(start)})"
+            )
             return None
         if end is not None and start is None:
             self.error(
@@ -872,21 +874,8 @@ def _date_of(value: date | datetime) -> date:
     return value.date() if isinstance(value, datetime) else value
 
 
-def _instants(timing: Timing, tz: tzinfo) -> tuple[datetime, datetime]:
-    if isinstance(timing, Timed):
-        return timing.start, timing.end
-    begin = localize(datetime.combine(timing.first, time()), tz)
-    return begin, localize(datetime.combine(timing.end_exclusive, time()), tz)
-
-
 def _kind(all_day: bool) -> str:
     return "all-day" if all_day else "timed"
-
-
-def _show(value: When) -> str:
-    if isinstance(value, datetime):
-        return value.isoformat(timespec="minutes")
-    return value.isoformat() if isinstance(value, date) else str(value)
 
 
 def _weekday(value: date | datetime) -> str:

@@ -24,7 +24,7 @@ from compact_calendar.registry.items import (
 )
 from compact_calendar.registry.model import Event, Registry, ReminderSettings
 from compact_calendar.registry.source import Path, SourceMap, format_path
-from compact_calendar.registry.values import MonthDate, Offset, When, zone
+from compact_calendar.registry.values import MonthDate, Offset, When, show_when, zone
 
 __all__ = ["run_rules"]
 
@@ -187,7 +187,7 @@ def _check_span(
         if finish < begin:
             f.error(
                 (*path, "end"),
-                f"`end` ({_show(end)}) is before `start` ({_show(start)}): "
+                f"`end` ({show_when(end)}) is before `start` ({show_when(start)}): "
                 "swap them or fix the time",
             )
             return False
@@ -203,12 +203,6 @@ def _check_span(
         )
         return False
     return True
-
-
-def _show(value: When) -> str:
-    if isinstance(value, datetime):
-        return value.isoformat(timespec="minutes")
-    return value.isoformat() if isinstance(value, date) else str(value)
 
 
 def _check_event_spans(f: _Findings, event: Event, path: Path) -> bool:
@@ -449,5 +443,5 @@ def _when(item: Item) -> str:
 
 
 def _span(event: Event) -> str:
-    start = _show(event.start)
-    return f"{start} to {_show(event.end)}" if event.end is not None else start
+    start = show_when(event.start)
+    return f"{start} to {show_when(event.end)}" if event.end is not None else start

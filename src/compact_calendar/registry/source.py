@@ -22,13 +22,22 @@ from yaml.constructor import SafeConstructor
 from compact_calendar.errors import Diagnostic
 from compact_calendar.gcpause import cycle_collection_paused
 
-__all__ = ["MAX_REGISTRY_BYTES", "Path", "Position", "SourceMap", "YamlProblem", "load_yaml"]
+__all__ = [
+    "LOADER",
+    "MAX_REGISTRY_BYTES",
+    "Path",
+    "Position",
+    "SourceMap",
+    "YamlProblem",
+    "load_yaml",
+]
 
 MAX_REGISTRY_BYTES = 64 * 1024 * 1024
 
 Path = tuple[str | int, ...]
 
-_Loader: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+LOADER: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml's loader where it is built (it nearly always is), else the pure-Python one."""
 _TAG = "tag:yaml.org,2002:"
 _STR, _INT, _FLOAT, _BOOL, _NULL, _TIMESTAMP = (
     _TAG + t for t in ("str", "int", "float", "bool", "null", "timestamp")
@@ -281,7 +290,7 @@ def load_yaml(
             ],
         )
     try:
-        node = yaml.compose(text, Loader=_Loader)
+        node = yaml.compose(text, Loader=LOADER)
     except yaml.MarkedYAMLError as exc:
         return None, SourceMap(), [_syntax_problem(exc, text)]
     except yaml.YAMLError as exc:  # pragma: no cover - libyaml always marks its errors

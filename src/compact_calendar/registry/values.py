@@ -31,6 +31,7 @@ __all__ = [
     "ZoneName",
     "parse_offset",
     "parse_when",
+    "show_when",
     "zone",
 ]
 
@@ -79,6 +80,13 @@ class MonthDate:
 
 When = date | datetime | MonthDate
 """A date (all-day), a month (tentative), or a date-time: naive means local to the zone."""
+
+
+def show_when(value: When) -> str:
+    """A date, date-time (to the minute) or month as the registry writes it."""
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="minutes")
+    return value.isoformat() if isinstance(value, date) else str(value)
 
 
 def parse_when(value: Any) -> When:
